@@ -1,0 +1,86 @@
+/**
+ * The error hierarchy of kafkawire. Every error the library throws or rejects
+ * with is a KafkaError; `retriable` says whether trying the same thing again
+ * may succeed (the Java client's RetriableException split).
+ */
+
+export interface KafkaErrorContext {
+  /** Kafka API name, e.g. "Fetch". */
+  api?: string;
+  /** API version in use. */
+  version?: number;
+  /** Broker node id, or an address such as "127.0.0.1:9092". */
+  broker?: string | number;
+  topic?: string;
+  partition?: number;
+  offset?: bigint;
+  /** Underlying error, when one caused this one. */
+  cause?: unknown;
+}
+
+export class KafkaError extends Error {
+  readonly retriable: boolean;
+  readonly context: KafkaErrorContext;
+
+  constructor(message: string, retriable: boolean, context: KafkaErrorContext = {}) {
+    super(message, context.cause === undefined ? undefined : { cause: context.cause });
+    this.name = new.target.name;
+    this.retriable = retriable;
+    this.context = context;
+  }
+}
+
+/**
+ * Bytes that do not follow the Kafka protocol: truncated, over-long, a count
+ * that does not fit the bytes left, a bad header. Names the API, version,
+ * field path and byte offset where decoding stopped.
+ */
+export class KafkaProtocolError extends KafkaError {
+  readonly fieldPath: string | undefined;
+  readonly byteOffset: number | undefined;
+
+  constructor(
+    message: string,
+    details: KafkaErrorContext & { fieldPath?: string; byteOffset?: number } = {},
+  ) {
+    const where: string[] = [];
+    if (details.api !== undefined) where.push(`${details.api} v${details.version ?? '?'}`);
+    if (details.fieldPath) where.push(`field ${details.fieldPath}`);
+    if (details.byteOffset !== undefined) where.push(`byte ${details.byteOffset}`);
+    super(where.length ? `${message} (${where.join(', ')})` : message, false, details);
+    this.fieldPath = details.fieldPath;
+    this.byteOffset = details.byteOffset;
+  }
+}
+
+/** A record batch whose checksum does not match its bytes. */
+export class CorruptRecordError extends KafkaError {
+  constructor(message: string, context: KafkaErrorContext = {}) {
+    const where: string[] = [];
+    if (context.topic !== undefined) where.push(`topic ${context.topic}`);
+    if (context.partition !== undefined) where.push(`partition ${context.partition}`);
+    if (context.offset !== undefined) where.push(`offset ${context.offset}`);
+    super(where.length ? `${message} (${where.join(', ')})` : message, false, context);
+  }
+}
+
+/** A compression codec that is unknown, or not available on this Node.js. */
+export class UnsupportedCompressionError extends KafkaError {
+  constructor(message: string, context: KafkaErrorContext = {}) {
+    super(message, false, context);
+  }
+}
+
+/** The broker and kafkawire share no version of an API. */
+export class UnsupportedVersionError extends KafkaError {
+  constructor(message: string, context: KafkaErrorContext = {}) {
+    super(message, false, context);
+  }
+}
+
+/** A user passed an option or argument that cannot work. */
+export class KafkaConfigError extends KafkaError {
+  constructor(message: string) {
+    super(message, false);
+  }
+}

@@ -1,0 +1,55 @@
+// vitest global setup for the integration project: starts a 3-node Kafka
+// cluster (or uses the one KAFKA_BOOTSTRAP names) and hands its details to the
+// test files through provide/inject. Under CI a cluster that cannot start fails
+// the run; elsewhere a missing Java or Maven skips the integration tests with
+// the reason printed.
+import type { TestProject } from 'vitest/node';
+import { startCluster, type Cluster } from './cluster.mjs';
+import { ensureKafka, PrerequisiteError, resolveVersion } from './download.mjs';
+
+export interface KafkaTestContext {
+  /** Comma-separated host:port list of the PLAINTEXT listeners. */
+  bootstrap: string;
+  /** Folder of the cluster the harness started, or null for an external one. */
+  clusterDir: string | null;
+  /** Folder of the Kafka jars (tools), or null when none could be fetched. */
+  libs: string | null;
+  version: string;
+  /** Why the tests cannot reach a cluster, or null when they can. */
+  unavailable: string | null;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    kafka: KafkaTestContext;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const version = resolveVersion();
+  const external = process.env.KAFKA_BOOTSTRAP;
+  let cluster: Cluster | null = null;
+  const ctx: KafkaTestContext = { bootstrap: external ?? '', clusterDir: null, libs: null, version, unavailable: null };
+  try {
+    ctx.libs = ensureKafka(version);
+    if (!external) {
+      const nodes = Number(process.env.KAFKA_NODES ?? 3);
+      cluster = await startCluster({ nodes, version, basePort: Number(process.env.KAFKA_BASE_PORT ?? 19092) });
+      ctx.bootstrap = cluster.bootstrap();
+      ctx.clusterDir = cluster.dir;
+    }
+  } catch (e) {
+    if (process.env.CI === 'true' || !(e instanceof PrerequisiteError) || external) throw e;
+    ctx.unavailable = (e as Error).message;
+    console.error(`kafkawire: integration tests skipped: ${ctx.unavailable}`);
+  }
+  project.provide('kafka', ctx);
+  const onSignal = () => void cluster?.stop().finally(() => process.exit(130));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return async () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await cluster?.stop();
+  };
+}
