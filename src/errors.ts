@@ -84,3 +84,20 @@ export class KafkaConfigError extends KafkaError {
     super(message, false);
   }
 }
+
+/**
+ * A connection could not be made or was lost. Names the address, whether it
+ * was a bootstrap address or a broker's advertised one, and what to check.
+ */
+export class KafkaConnectionError extends KafkaError {
+  constructor(message: string, context: KafkaErrorContext = {}, retriable = true) {
+    super(message, retriable, context);
+  }
+}
+
+/** A request got no answer within requestTimeoutMs. */
+export class KafkaTimeoutError extends KafkaError {
+  constructor(message: string, context: KafkaErrorContext = {}) {
+    super(message, true, context);
+  }
+}

@@ -17,6 +17,11 @@ export interface KafkaTestContext {
   version: string;
   /** Why the tests cannot reach a cluster, or null when they can. */
   unavailable: string | null;
+  /**
+   * A one-node cluster of the newest Kafka 3.9, for the version matrix (the
+   * protocol sweep runs against both); null with KAFKA_BOOTSTRAP or KAFKA_MATRIX=0.
+   */
+  legacy: { bootstrap: string; version: string } | null;
 }
 
 declare module 'vitest' {
@@ -29,14 +34,30 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const version = resolveVersion();
   const external = process.env.KAFKA_BOOTSTRAP;
   let cluster: Cluster | null = null;
-  const ctx: KafkaTestContext = { bootstrap: external ?? '', clusterDir: null, libs: null, version, unavailable: null };
+  let legacy: Cluster | null = null;
+  const ctx: KafkaTestContext = { bootstrap: external ?? '', clusterDir: null, libs: null, version, unavailable: null, legacy: null };
   try {
     ctx.libs = ensureKafka(version);
     if (!external) {
       const nodes = Number(process.env.KAFKA_NODES ?? 3);
-      cluster = await startCluster({ nodes, version, basePort: Number(process.env.KAFKA_BASE_PORT ?? 19092) });
-      ctx.bootstrap = cluster.bootstrap();
-      ctx.clusterDir = cluster.dir;
+      const base = Number(process.env.KAFKA_BASE_PORT ?? 19092);
+      const matrix = process.env.KAFKA_MATRIX !== '0';
+      const started = await Promise.allSettled([
+        startCluster({ nodes, version, basePort: base }),
+        matrix ? startCluster({ nodes: 1, version: resolveVersion('3.9'), basePort: base + 100 }) : Promise.resolve(null),
+      ]);
+      cluster = started[0].status === 'fulfilled' ? started[0].value : null;
+      legacy = started[1].status === 'fulfilled' ? started[1].value : null;
+      for (const s of started) {
+        if (s.status === 'rejected') {
+          await cluster?.stop();
+          await legacy?.stop();
+          throw s.reason;
+        }
+      }
+      ctx.bootstrap = cluster!.bootstrap();
+      ctx.clusterDir = cluster!.dir;
+      if (legacy) ctx.legacy = { bootstrap: legacy.bootstrap(), version: legacy.state.version };
     }
   } catch (e) {
     if (process.env.CI === 'true' || !(e instanceof PrerequisiteError) || external) throw e;
@@ -44,12 +65,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     console.error(`kafkawire: integration tests skipped: ${ctx.unavailable}`);
   }
   project.provide('kafka', ctx);
-  const onSignal = () => void cluster?.stop().finally(() => process.exit(130));
+  const stopAll = () => Promise.all([cluster?.stop(), legacy?.stop()]);
+  const onSignal = () => void stopAll().finally(() => process.exit(130));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   return async () => {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await cluster?.stop();
+    await stopAll();
   };
 }

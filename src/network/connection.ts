@@ -1,0 +1,303 @@
+import dns from 'node:dns/promises';
+import net from 'node:net';
+import tls from 'node:tls';
+import createDebug from 'debug';
+import { Writer } from '../codec/writer.js';
+import { KafkaConnectionError, KafkaError, KafkaProtocolError, KafkaTimeoutError } from '../errors.js';
+import { decodeResponseBody, encodeRequestFrame, peekCorrelationId } from '../messages/frame.js';
+import type { ApiVersionsResponse } from '../messages/generated/index.js';
+import { chooseVersion, type BrokerApiRange, type VersionCaps } from '../messages/negotiate.js';
+import { api as apiNamed, type ApiDefinition, type ApiName } from '../messages/registry.js';
+import { formatAddress } from './address.js';
+import { FrameReader } from './frame-reader.js';
+
+const log = createDebug('kafkawire:connection');
+
+/** Who a connection is for, so diagnostics can say which address failed and why it matters. */
+export type ConnectionRole = { kind: 'bootstrap' } | { kind: 'broker'; nodeId: number };
+
+export interface ConnectionOptions {
+  host: string;
+  port: number;
+  role?: ConnectionRole;
+  clientId?: string | null;
+  /** socketConnectionSetupTimeoutMs: the limit for one connection attempt (default 10000). */
+  connectTimeoutMs?: number;
+  /** requestTimeoutMs (default 30000). */
+  requestTimeoutMs?: number;
+  /** maxInFlightRequestsPerConnection (default 5). */
+  maxInFlight?: number;
+  /** Largest response frame accepted (default 100 MiB). */
+  maxFrameBytes?: number;
+  /** Per-API version caps, e.g. `{ Fetch: 11 }`. */
+  versionCaps?: VersionCaps;
+  /** TLS options; `true` for defaults. */
+  tls?: boolean | tls.ConnectionOptions;
+  /** Refuse responses with bytes left after the body (conformance tests). */
+  strictDecoding?: boolean;
+  /** Name resolution; replaceable in tests. Resolves to every address of the name. */
+  lookup?: (host: string) => Promise<Array<{ address: string; family: number }>>;
+}
+
+interface Pending {
+  api: ApiDefinition;
+  version: number;
+  correlationId: number;
+  frame: Buffer;
+  expectResponse: boolean;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+  timer?: NodeJS.Timeout;
+}
+
+export function describeRole(role: ConnectionRole | undefined, address: string): string {
+  if (!role || role.kind === 'bootstrap') return `bootstrap server ${address}`;
+  return `broker ${role.nodeId} at its advertised address ${address}`;
+}
+
+function hintFor(role: ConnectionRole | undefined): string {
+  if (!role || role.kind === 'bootstrap') {
+    return 'check the host and port in bootstrapServers, that a Kafka broker listens there, and the network path from this host (firewalls, IP allowlists)';
+  }
+  return (
+    'the cluster was reachable through the bootstrap servers, but this address, which the broker advertises (advertised.listeners), ' +
+    'is not reachable from this host: the brokers\' advertised listeners do not fit this network'
+  );
+}
+
+/**
+ * One TCP (or TLS) connection to one broker: framing, correlation ids,
+ * pipelining up to maxInFlight requests, per-request timeouts, and the
+ * ApiVersions handshake that fixes the version of every API used on it.
+ */
+export class Connection {
+  readonly address: string;
+  readonly role: ConnectionRole | undefined;
+  /** What the broker said it supports, by API key. */
+  readonly brokerVersions = new Map<number, BrokerApiRange>();
+  state: 'connecting' | 'ready' | 'closed' = 'connecting';
+  /** Time of the last request sent or response received (for idle closing). */
+  lastActive = Date.now();
+  closeReason: string | undefined;
+
+  private socket!: net.Socket;
+  private readonly opts: Required<Pick<ConnectionOptions, 'connectTimeoutMs' | 'requestTimeoutMs' | 'maxInFlight' | 'maxFrameBytes'>> & ConnectionOptions;
+  private nextCorrelationId = 0;
+  private readonly inFlight: Pending[] = [];
+  private readonly queue: Pending[] = [];
+  private blocked = false;
+  private readonly closeListeners: Array<(err: KafkaError) => void> = [];
+
+  private constructor(opts: ConnectionOptions) {
+    this.opts = { connectTimeoutMs: 10_000, requestTimeoutMs: 30_000, maxInFlight: 5, maxFrameBytes: 100 * 1024 * 1024, ...opts };
+    this.address = formatAddress(opts);
+    this.role = opts.role;
+  }
+
+  /** Dials (every resolved address in turn), then negotiates API versions. */
+  static async open(opts: ConnectionOptions): Promise<Connection> {
+    const c = new Connection(opts);
+    await c.dial();
+    await c.handshake();
+    c.state = 'ready';
+    return c;
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight.length + this.queue.length;
+  }
+
+  onClose(listener: (err: KafkaError) => void): void {
+    this.closeListeners.push(listener);
+  }
+
+  private async dial(): Promise<void> {
+    const what = describeRole(this.role, this.address);
+    let addrs: Array<{ address: string; family: number }>;
+    try {
+      addrs = net.isIP(this.opts.host) ? [{ address: this.opts.host, family: net.isIP(this.opts.host) }] : await (this.opts.lookup ?? ((h) => dns.lookup(h, { all: true })))(this.opts.host);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? String(e);
+      throw new KafkaConnectionError(`cannot connect to ${what}: the name ${this.opts.host} does not resolve (${code}); ${hintFor(this.role)}`, {
+        broker: this.address,
+        cause: e,
+      });
+    }
+    const failures: string[] = [];
+    for (const a of addrs) {
+      try {
+        this.socket = await this.connectOne(a.address);
+        log('connected to %s (%s)', what, a.address);
+        this.attach();
+        return;
+      } catch (e) {
+        failures.push(`${a.address}: ${(e as Error).message}`);
+      }
+    }
+    throw new KafkaConnectionError(`cannot connect to ${what} (${failures.join('; ')}); ${hintFor(this.role)}`, { broker: this.address });
+  }
+
+  private connectOne(ip: string): Promise<net.Socket> {
+    return new Promise((resolve, reject) => {
+      const t = this.opts.tls;
+      const sock: net.Socket = t
+        ? tls.connect({ host: ip, port: this.opts.port, servername: net.isIP(this.opts.host) ? undefined : this.opts.host, ...(t === true ? {} : t) })
+        : net.connect({ host: ip, port: this.opts.port });
+      const ready = t ? 'secureConnect' : 'connect';
+      const timer = setTimeout(() => {
+        sock.destroy();
+        reject(new Error(`no connection within ${this.opts.connectTimeoutMs} ms (socketConnectionSetupTimeoutMs)`));
+      }, this.opts.connectTimeoutMs);
+      sock.once(ready, () => {
+        clearTimeout(timer);
+        sock.removeAllListeners('error');
+        sock.setNoDelay(true);
+        resolve(sock);
+      });
+      sock.once('error', (e: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        sock.destroy();
+        const why = e.code === 'ECONNREFUSED' ? 'connection refused' : e.code === 'ETIMEDOUT' ? 'timed out' : (e.code ?? e.message);
+        reject(new Error(t && e.code === undefined ? `TLS handshake failed: ${e.message}` : why));
+      });
+    });
+  }
+
+  private attach(): void {
+    const frames = new FrameReader(this.opts.maxFrameBytes, (f) => this.onFrame(f));
+    this.socket.on('data', (chunk: Buffer) => {
+      if (this.state === 'closed') return;
+      try {
+        frames.push(chunk);
+      } catch (e) {
+        this.close(e instanceof KafkaError ? e : new KafkaProtocolError(String(e)));
+      }
+    });
+    this.socket.on('drain', () => {
+      this.blocked = false;
+      this.pump();
+    });
+    this.socket.on('error', (e) => this.close(new KafkaConnectionError(`connection to ${describeRole(this.role, this.address)} failed: ${e.message}`, { broker: this.address, cause: e })));
+    this.socket.on('close', () => this.close(new KafkaConnectionError(`connection to ${describeRole(this.role, this.address)} was closed by the broker or the network`, { broker: this.address })));
+  }
+
+  private async handshake(): Promise<void> {
+    const api = apiNamed('ApiVersions');
+    const body = { clientSoftwareName: 'kafkawire', clientSoftwareVersion: '0.1.0' };
+    let version = api.maxVersion;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const res = (await this.send(api, version, body, true)) as ApiVersionsResponse;
+      for (const k of res.apiKeys) this.brokerVersions.set(k.apiKey, { minVersion: k.minVersion, maxVersion: k.maxVersion });
+      if (res.errorCode === 0) return;
+      // UNSUPPORTED_VERSION: the broker answered in v0 and listed what it supports for ApiVersions itself.
+      const own = this.brokerVersions.get(api.key);
+      if (res.errorCode !== 35 || !own) break;
+      version = Math.min(api.maxVersion, own.maxVersion);
+    }
+    this.close(new KafkaProtocolError(`${describeRole(this.role, this.address)} refused every ApiVersions version kafkawire sent`));
+    throw this.closeError;
+  }
+
+  private closeError: KafkaError | undefined;
+
+  /** The version this connection uses for an API (broker range ∩ ours ∩ caps). */
+  versionFor(api: ApiDefinition): number {
+    return chooseVersion(api, this.brokerVersions.get(api.key), this.opts.versionCaps, describeRole(this.role, this.address));
+  }
+
+  /** Sends a request at the negotiated version and resolves to the decoded response body. */
+  request<T = unknown>(api: ApiDefinition | ApiName, body: unknown, opts: { version?: number; expectResponse?: boolean } = {}): Promise<T> {
+    const def = typeof api === 'string' ? apiNamed(api) : api;
+    let version: number;
+    try {
+      version = opts.version ?? this.versionFor(def);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.send(def, version, body, opts.expectResponse ?? true) as Promise<T>;
+  }
+
+  private send(api: ApiDefinition, version: number, body: unknown, expectResponse: boolean): Promise<unknown> {
+    if (this.state === 'closed') {
+      return Promise.reject(this.closeError ?? new KafkaConnectionError(`connection to ${this.address} is closed`, { broker: this.address }));
+    }
+    const correlationId = this.nextCorrelationId;
+    this.nextCorrelationId = (this.nextCorrelationId + 1) & 0x7fffffff;
+    let frame: Buffer;
+    try {
+      frame = encodeRequestFrame(api, version, correlationId, this.opts.clientId ?? 'kafkawire', body, new Writer(256));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ api, version, correlationId, frame, expectResponse, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Moves queued requests onto the wire while in-flight slots and the socket allow. */
+  private pump(): void {
+    while (!this.blocked && this.state !== 'closed' && this.queue.length > 0 && this.inFlight.length < this.opts.maxInFlight) {
+      const p = this.queue.shift() as Pending;
+      this.lastActive = Date.now();
+      const ok = this.socket.write(p.frame);
+      if (!ok) this.blocked = true;
+      if (!p.expectResponse) {
+        p.resolve(undefined);
+        continue;
+      }
+      p.timer = setTimeout(() => this.onTimeout(p), this.opts.requestTimeoutMs);
+      this.inFlight.push(p);
+    }
+  }
+
+  private onTimeout(p: Pending): void {
+    const err = new KafkaTimeoutError(
+      `${p.api.name} v${p.version} to ${describeRole(this.role, this.address)} got no response within ${this.opts.requestTimeoutMs} ms (requestTimeoutMs)`,
+      { api: p.api.name, version: p.version, broker: this.address },
+    );
+    p.reject(err);
+    this.inFlight.splice(this.inFlight.indexOf(p), 1);
+    this.close(new KafkaConnectionError(`connection to ${this.address} closed after a request timed out`, { broker: this.address, cause: err }));
+  }
+
+  private onFrame(frame: Buffer): void {
+    this.lastActive = Date.now();
+    const id = peekCorrelationId(frame);
+    const p = this.inFlight[0];
+    // Brokers answer in request order; anything else means the stream is not what we think it is.
+    if (!p || p.correlationId !== id) {
+      this.close(new KafkaProtocolError(
+        `${describeRole(this.role, this.address)} sent a response with correlation id ${id}, but ${p ? `${p.correlationId} was expected next` : 'no request is waiting'}`,
+        { broker: this.address },
+      ));
+      return;
+    }
+    this.inFlight.shift();
+    clearTimeout(p.timer);
+    try {
+      p.resolve(decodeResponseBody(p.api, p.version, frame, this.opts.strictDecoding ?? false));
+    } catch (e) {
+      p.reject(e);
+    }
+    this.pump();
+  }
+
+  /** Closes the socket; every waiting request fails with `err` (retriable connection error by default). */
+  close(err?: KafkaError): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    const e = err ?? new KafkaConnectionError(`connection to ${this.address} was closed by the client`, { broker: this.address });
+    this.closeError = e;
+    this.closeReason = e.message;
+    log('closed %s: %s', this.address, e.message);
+    this.socket?.destroy();
+    for (const p of [...this.inFlight, ...this.queue]) {
+      clearTimeout(p.timer);
+      p.reject(e);
+    }
+    this.inFlight.length = 0;
+    this.queue.length = 0;
+    for (const l of this.closeListeners) l(e);
+  }
+}

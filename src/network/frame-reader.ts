@@ -1,0 +1,96 @@
+import { KafkaProtocolError } from '../errors.js';
+
+/**
+ * Splits a TCP byte stream into Kafka frames (int32 size, then that many
+ * bytes). Chunks are kept in a list and joined only when a frame spans
+ * several of them, so a large response is copied at most once and a frame
+ * that sits inside one chunk is handed out as a view of it.
+ */
+export class FrameReader {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  /** Size of the frame being collected, or -1 while its size is not known. */
+  private want = -1;
+
+  constructor(
+    private readonly maxFrameBytes: number,
+    private readonly onFrame: (frame: Buffer) => void,
+  ) {}
+
+  get bufferedBytes(): number {
+    return this.buffered;
+  }
+
+  /** Feeds a chunk; calls onFrame for every complete frame; throws KafkaProtocolError on a bad size. */
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    for (;;) {
+      if (this.want < 0) {
+        if (this.buffered < 4) return;
+        const size = this.readSize();
+        if (size < 0 || size > this.maxFrameBytes) {
+          throw new KafkaProtocolError(
+            size < 0
+              ? `frame size ${size} is negative`
+              : `frame of ${size} bytes is larger than the ${this.maxFrameBytes}-byte maximum (is this port a Kafka listener, and TLS/plaintext set to match?)`,
+          );
+        }
+        this.want = size;
+      }
+      if (this.buffered < this.want) return;
+      const frame = this.take(this.want);
+      this.want = -1;
+      this.onFrame(frame);
+    }
+  }
+
+  /** Consumes the 4-byte size prefix, which may span chunks. */
+  private readSize(): number {
+    const first = this.chunks[0] as Buffer;
+    let size: number;
+    if (first.length >= 4) {
+      size = first.readInt32BE(0);
+    } else {
+      const four = this.peek(4);
+      size = four.readInt32BE(0);
+    }
+    this.take(4);
+    return size;
+  }
+
+  private peek(n: number): Buffer {
+    const out = Buffer.allocUnsafe(n);
+    let got = 0;
+    for (const c of this.chunks) {
+      const k = Math.min(c.length, n - got);
+      c.copy(out, got, 0, k);
+      got += k;
+      if (got === n) break;
+    }
+    return out;
+  }
+
+  /** Removes n bytes from the front: a view when one chunk holds them, else one copy. */
+  private take(n: number): Buffer {
+    this.buffered -= n;
+    const first = this.chunks[0] as Buffer;
+    if (first.length >= n) {
+      const out = first.subarray(0, n);
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+      return out;
+    }
+    const out = Buffer.allocUnsafe(n);
+    let got = 0;
+    while (got < n) {
+      const c = this.chunks[0] as Buffer;
+      const k = Math.min(c.length, n - got);
+      c.copy(out, got, 0, k);
+      got += k;
+      if (k === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(k);
+    }
+    return out;
+  }
+}

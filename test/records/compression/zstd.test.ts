@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { KafkaConfigError, KafkaProtocolError, UnsupportedCompressionError } from '../../../src/errors.js';
+import {
+  createZstdCodec,
+  ZSTD_NODE_REQUIREMENT,
+  zstdAvailable,
+  zstdCodec,
+  zstdCompress,
+  zstdDecompress,
+} from '../../../src/records/compression/zstd.js';
+import { makeInput, random, words } from './data.js';
+import { expectThrow, fromHex } from './helpers.js';
+import { JAVA_FIXTURES } from './java-fixtures.js';
+
+const available = zstdAvailable();
+
+describe.skipIf(!available)(
+  `zstd (skipped on ${process.version}: node:zlib has zstd only from ${ZSTD_NODE_REQUIREMENT})`,
+  () => {
+    it.each(JAVA_FIXTURES.filter((f) => f.codec === 'zstd').map((f) => [f.name, f] as const))('decodes %s', (_n, fixture) => {
+      expect(zstdDecompress(fromHex(fixture.hex), 1 << 20).equals(makeInput(fixture.input))).toBe(true);
+    });
+
+    it('round-trips at several levels', () => {
+      const input = words(100_000, 8);
+      for (const level of [-5, 1, 3, 19]) {
+        const codec = createZstdCodec({ level });
+        expect(codec.decompress(codec.compress(input), input.length).equals(input)).toBe(true);
+      }
+      expectThrow(() => createZstdCodec({ level: 23 }), KafkaConfigError, /level/);
+    });
+
+    it('allows exactly maxOutputBytes and refuses one fewer, naming the limit', () => {
+      const input = random(5000, 2);
+      const compressed = zstdCompress(input);
+      expect(zstdDecompress(compressed, 5000).length).toBe(5000);
+      expectThrow(() => zstdDecompress(compressed, 4999), KafkaProtocolError, /limit of 4999 bytes/);
+      expectThrow(() => zstdDecompress(zstdCompress(Buffer.from('x')), 0), KafkaProtocolError, /limit of 0 bytes/);
+    });
+
+    it('stops a zip bomb at the limit', () => {
+      const bomb = zstdCompress(Buffer.alloc(64 * 1024 * 1024));
+      expect(bomb.length).toBeLessThan(100_000);
+      expectThrow(() => zstdDecompress(bomb, 1 << 20), KafkaProtocolError, /limit of 1048576 bytes/);
+    });
+
+    it('turns zstd errors into KafkaProtocolError', () => {
+      const compressed = zstdCompress(words(1000, 1));
+      expectThrow(() => zstdDecompress(compressed.subarray(0, compressed.length - 5), 1 << 20), KafkaProtocolError, /zstd/);
+      expectThrow(() => zstdDecompress(Buffer.from('plainly not zstd'), 1 << 20), KafkaProtocolError, /zstd/);
+    });
+  },
+);
+
+describe.runIf(!available)(`zstd on ${process.version} (no zstd in node:zlib)`, () => {
+  it('throws UnsupportedCompressionError naming this Node.js and the one needed', () => {
+    for (const call of [() => zstdCodec.compress(Buffer.from('x')), () => zstdCodec.decompress(Buffer.from('x'), 10)]) {
+      const err = expectThrow(call, UnsupportedCompressionError, /zstd/);
+      expect(err.message).toContain(process.version);
+      expect(err.message).toContain('22.15');
+    }
+  });
+});
