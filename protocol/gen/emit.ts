@@ -405,4 +405,17 @@ ${entries}
 `;
 }
 
+/** The error table: code → name and whether retrying can help. */
+export function emitErrors(errors: Array<{ code: number; name: string; retriable: boolean }>): string {
+  const rows = errors.map((e) => `  [${e.code}, '${e.name}', ${e.retriable}],`).join('\n');
+  return `${HEADER}
+// From protocol/errors.json.
+
+/** Every error code a broker may return: [code, name, retriable]. */
+export const ERROR_TABLE: ReadonlyArray<readonly [code: number, name: string, retriable: boolean]> = [
+${rows}
+];
+`;
+}
+
 export { cap };

@@ -23,7 +23,7 @@ export const TOOLS = {
 export function runKafkaTool(libs, mainClass, args, opts = {}) {
   const { input, timeoutMs = 120_000 } = opts;
   return new Promise((resolve, reject) => {
-    const child = spawn('java', ['-Xmx256m', '-XX:TieredStopAtLevel=1', '-Dlog4j2.level=WARN', '-cp', path.join(libs, '*'), mainClass, ...args], {
+    const child = spawn('java', ['-Xmx256m', '-XX:TieredStopAtLevel=1', '-Dlog4j2.level=WARN', '-Dfile.encoding=UTF-8', '-Dstdout.encoding=UTF-8', '-Dsun.stdout.encoding=UTF-8', '-cp', path.join(libs, '*'), mainClass, ...args], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let out = '';

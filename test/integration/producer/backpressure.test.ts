@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { KafkaTimeoutError, Producer } from '../../../src/index.js';
+import { cluster, createTopic, kafka, noKafka, uniqueTopic } from '../kafka.js';
+
+const harness = noKafka ? null : cluster();
+
+describe.skipIf(noKafka || harness === null)('backpressure', () => {
+  it('with a small bufferMemory and a paused broker, sends wait, then time out with a typed error; memory stays bounded', async () => {
+    const topic = uniqueTopic('pressure');
+    await createTopic(topic, 1);
+    const bufferMemory = 64 * 1024;
+    const p = new Producer({ bootstrapServers: kafka.bootstrap, bufferMemory, maxBlockMs: 1500, batchSize: 4096, requestTimeoutMs: 20_000, deliveryTimeoutMs: 60_000 });
+    const leader = await p.send({ topic, value: 'warm-up' }).then(() => p.metadata.leaderFor(topic, 0));
+    expect(leader).toBeGreaterThan(0);
+    harness!.pauseNode(leader);
+    const outcomes: Array<'ok' | 'timeout' | 'other'> = [];
+    const sends: Array<Promise<void>> = [];
+    const heapBefore = process.memoryUsage().heapUsed;
+    try {
+      const value = Buffer.alloc(1000, 7);
+      for (let i = 0; i < 500; i++) {
+        sends.push(
+          p.send({ topic, value }).then(
+            () => void outcomes.push('ok'),
+            (e: unknown) => void outcomes.push(e instanceof KafkaTimeoutError && /bufferMemory/.test((e as Error).message) ? 'timeout' : 'other'),
+          ),
+        );
+      }
+      // While the broker is paused, what the producer holds never exceeds bufferMemory.
+      await new Promise((r) => setTimeout(r, 500));
+      const held = (p as unknown as { acc: { used: number } }).acc.used;
+      expect(held).toBeLessThanOrEqual(bufferMemory);
+      expect(held).toBeGreaterThan(bufferMemory / 2);
+      await new Promise((r) => setTimeout(r, 1500));
+      // Sends that found no room within maxBlockMs have failed with the typed error.
+      expect(outcomes.filter((o) => o === 'timeout').length).toBeGreaterThan(400);
+      expect(outcomes.includes('other')).toBe(false);
+      expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(64 * 1024 * 1024);
+    } finally {
+      harness!.resumeNode(leader);
+    }
+    await Promise.all(sends);
+    // Once the broker answers again, the records that got room are delivered.
+    expect(outcomes.filter((o) => o === 'ok').length).toBeGreaterThan(0);
+    expect(outcomes.length).toBe(500);
+    await p.close();
+  });
+});
