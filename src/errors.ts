@@ -101,3 +101,38 @@ export class KafkaTimeoutError extends KafkaError {
     super(message, true, context);
   }
 }
+
+/**
+ * A TLS problem while connecting: the broker's certificate is not trusted,
+ * does not name the host, or the port does not speak TLS. Still a
+ * KafkaConnectionError; the message says what to check (ca, servername, that
+ * the port is a TLS listener). Certificate problems are not retriable.
+ */
+export class KafkaTlsError extends KafkaConnectionError {}
+
+/**
+ * The broker refused this client's identity (SASL): wrong credentials, a
+ * mechanism the listener does not enable, or a broker answer kafkawire could
+ * not accept (e.g. a SCRAM server signature that does not verify). Never
+ * retriable: trying again with the same credentials fails the same way, so a
+ * connection pool must surface it instead of reconnecting.
+ */
+export class KafkaAuthenticationError extends KafkaError {
+  /** The SASL mechanism in use, e.g. SCRAM-SHA-256. */
+  readonly mechanism: string | undefined;
+
+  constructor(message: string, context: KafkaErrorContext & { mechanism?: string } = {}) {
+    super(message, false, context);
+    this.mechanism = context.mechanism;
+  }
+}
+
+/**
+ * The client is authenticated but not allowed to do what it asked (ACLs).
+ * Not retriable: the same request fails until someone changes the ACLs.
+ */
+export class KafkaAuthorizationError extends KafkaError {
+  constructor(message: string, context: KafkaErrorContext = {}) {
+    super(message, false, context);
+  }
+}

@@ -3,13 +3,17 @@ import net from 'node:net';
 import tls from 'node:tls';
 import createDebug from 'debug';
 import { Writer } from '../codec/writer.js';
-import { KafkaConnectionError, KafkaError, KafkaProtocolError, KafkaTimeoutError } from '../errors.js';
+import { KafkaAuthenticationError, KafkaConnectionError, KafkaError, KafkaProtocolError, KafkaTimeoutError, KafkaTlsError } from '../errors.js';
 import { decodeResponseBody, encodeRequestFrame, peekCorrelationId } from '../messages/frame.js';
-import type { ApiVersionsResponse } from '../messages/generated/index.js';
+import type { ApiVersionsResponse, SaslAuthenticateResponse, SaslHandshakeResponse } from '../messages/generated/index.js';
 import { chooseVersion, type BrokerApiRange, type VersionCaps } from '../messages/negotiate.js';
 import { api as apiNamed, type ApiDefinition, type ApiName } from '../messages/registry.js';
 import { formatAddress } from './address.js';
 import { FrameReader } from './frame-reader.js';
+import { reauthDelayMs, runSaslExchange, systemReauthClock, validateSaslOptions, type ReauthClock, type SaslOptions, type SaslTransport } from './sasl/index.js';
+import { tlsFailureError } from './tls.js';
+
+export type { ReauthClock };
 
 const log = createDebug('kafkawire:connection');
 
@@ -37,6 +41,10 @@ export interface ConnectionOptions {
   strictDecoding?: boolean;
   /** Name resolution; replaceable in tests. Resolves to every address of the name. */
   lookup?: (host: string) => Promise<Array<{ address: string; family: number }>>;
+  /** SASL authentication, run right after ApiVersions (and again before the session the broker granted expires). */
+  sasl?: SaslOptions;
+  /** Timer and randomness behind KIP-368 re-authentication; replaceable in tests. */
+  reauthClock?: ReauthClock;
 }
 
 interface Pending {
@@ -45,6 +53,8 @@ interface Pending {
   correlationId: number;
   frame: Buffer;
   expectResponse: boolean;
+  /** A SASL request: goes first, and is sent even while ordinary requests are held back. */
+  priority: boolean;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
   timer?: NodeJS.Timeout;
@@ -79,6 +89,10 @@ export class Connection {
   /** Time of the last request sent or response received (for idle closing). */
   lastActive = Date.now();
   closeReason: string | undefined;
+  /** Successful SASL authentications on this connection: 1 after open, +1 per re-authentication. */
+  saslAuthentications = 0;
+  /** The session lifetime the broker granted at the last authentication (0: none). */
+  saslSessionLifetimeMs = 0;
 
   private socket!: net.Socket;
   private readonly opts: Required<Pick<ConnectionOptions, 'connectTimeoutMs' | 'requestTimeoutMs' | 'maxInFlight' | 'maxFrameBytes'>> & ConnectionOptions;
@@ -87,6 +101,10 @@ export class Connection {
   private readonly queue: Pending[] = [];
   private blocked = false;
   private readonly closeListeners: Array<(err: KafkaError) => void> = [];
+  /** True while re-authenticating: ordinary requests wait in the queue. */
+  private paused = false;
+  private cancelReauth: (() => void) | undefined;
+  private readonly drainWaiters: Array<() => void> = [];
 
   private constructor(opts: ConnectionOptions) {
     this.opts = { connectTimeoutMs: 10_000, requestTimeoutMs: 30_000, maxInFlight: 5, maxFrameBytes: 100 * 1024 * 1024, ...opts };
@@ -96,11 +114,18 @@ export class Connection {
 
   /** Dials (every resolved address in turn), then negotiates API versions. */
   static async open(opts: ConnectionOptions): Promise<Connection> {
+    if (opts.sasl) validateSaslOptions(opts.sasl);
     const c = new Connection(opts);
     await c.dial();
     await c.handshake();
+    if (opts.sasl) await c.authenticate();
     c.state = 'ready';
     return c;
+  }
+
+  /** True while a KIP-368 re-authentication holds new requests back. */
+  get reauthenticating(): boolean {
+    return this.paused;
   }
 
   get inFlightCount(): number {
@@ -124,6 +149,7 @@ export class Connection {
       });
     }
     const failures: string[] = [];
+    let tlsFailure: KafkaTlsError | undefined; // TCP got through but TLS did not: that is what to fix
     for (const a of addrs) {
       try {
         this.socket = await this.connectOne(a.address);
@@ -131,9 +157,11 @@ export class Connection {
         this.attach();
         return;
       } catch (e) {
+        if (e instanceof KafkaTlsError) tlsFailure ??= e;
         failures.push(`${a.address}: ${(e as Error).message}`);
       }
     }
+    if (tlsFailure) throw tlsFailure;
     throw new KafkaConnectionError(`cannot connect to ${what} (${failures.join('; ')}); ${hintFor(this.role)}`, { broker: this.address });
   }
 
@@ -144,9 +172,15 @@ export class Connection {
         ? tls.connect({ host: ip, port: this.opts.port, servername: net.isIP(this.opts.host) ? undefined : this.opts.host, ...(t === true ? {} : t) })
         : net.connect({ host: ip, port: this.opts.port });
       const ready = t ? 'secureConnect' : 'connect';
+      // With TLS, an error after the TCP connect is a TLS problem, not a network one.
+      let tcpUp = false;
+      if (t) sock.once('connect', () => (tcpUp = true));
+      const checkedName = (typeof t === 'object' ? t.servername : undefined) ?? this.opts.host;
+      const tlsError = (e: Error) => tlsFailureError(e, `cannot connect to ${describeRole(this.role, this.address)}`, this.address, checkedName);
       const timer = setTimeout(() => {
         sock.destroy();
-        reject(new Error(`no connection within ${this.opts.connectTimeoutMs} ms (socketConnectionSetupTimeoutMs)`));
+        const limit = `within ${this.opts.connectTimeoutMs} ms (socketConnectionSetupTimeoutMs)`;
+        reject(tcpUp ? tlsError(new Error(`TCP connected, but the TLS handshake did not finish ${limit}`)) : new Error(`no connection ${limit}`));
       }, this.opts.connectTimeoutMs);
       sock.once(ready, () => {
         clearTimeout(timer);
@@ -157,8 +191,9 @@ export class Connection {
       sock.once('error', (e: NodeJS.ErrnoException) => {
         clearTimeout(timer);
         sock.destroy();
+        if (t && tcpUp) return reject(tlsError(e));
         const why = e.code === 'ECONNREFUSED' ? 'connection refused' : e.code === 'ETIMEDOUT' ? 'timed out' : (e.code ?? e.message);
-        reject(new Error(t && e.code === undefined ? `TLS handshake failed: ${e.message}` : why));
+        reject(new Error(why));
       });
     });
   }
@@ -200,6 +235,64 @@ export class Connection {
 
   private closeError: KafkaError | undefined;
 
+  /**
+   * SaslHandshake v1 and the SaslAuthenticate rounds, on open and again for
+   * re-authentication. Any failure closes the connection with that error.
+   */
+  private async authenticate(): Promise<void> {
+    const sasl = this.opts.sasl as SaslOptions;
+    const who = describeRole(this.role, this.address);
+    try {
+      const hsApi = apiNamed('SaslHandshake');
+      // SaslHandshake v0 sends the tokens unframed; kafkawire only speaks the framed form (v1, Kafka 1.0+).
+      if ((this.brokerVersions.get(hsApi.key)?.maxVersion ?? -1) < 1) {
+        throw new KafkaAuthenticationError(`${who} does not offer SaslHandshake v1 (Kafka 1.0+), which kafkawire needs for SASL`, { broker: this.address, mechanism: sasl.mechanism });
+      }
+      const authApi = apiNamed('SaslAuthenticate');
+      const authVersion = this.versionFor(authApi);
+      const transport: SaslTransport = {
+        handshake: (mechanism) => this.send(hsApi, 1, { mechanism }, true, true) as Promise<SaslHandshakeResponse>,
+        authenticate: (authBytes) => this.send(authApi, authVersion, { authBytes }, true, true) as Promise<SaslAuthenticateResponse>,
+      };
+      const result = await runSaslExchange(transport, sasl, who, this.address);
+      this.saslAuthentications++;
+      this.saslSessionLifetimeMs = result.sessionLifetimeMs;
+      log('authenticated to %s with %s (session lifetime %d ms)', this.address, sasl.mechanism, result.sessionLifetimeMs);
+      this.scheduleReauth(result.sessionLifetimeMs);
+    } catch (e) {
+      const err = e instanceof KafkaError ? e : new KafkaAuthenticationError(`SASL authentication to ${who} failed: ${String(e)}`, { broker: this.address, cause: e });
+      this.close(err);
+      throw err;
+    }
+  }
+
+  /** KIP-368: re-authenticate at a random point in 85–95% of the session lifetime, as the Java client does. */
+  private scheduleReauth(lifetimeMs: number): void {
+    this.cancelReauth?.();
+    this.cancelReauth = undefined;
+    if (!(lifetimeMs > 0) || this.state === 'closed') return;
+    const clock = this.opts.reauthClock ?? systemReauthClock;
+    const handle = clock.setTimeout(() => void this.reauthenticate(), reauthDelayMs(lifetimeMs, clock.random?.() ?? Math.random()));
+    this.cancelReauth = () => clock.clearTimeout(handle);
+  }
+
+  /** Holds new requests back, lets the in-flight ones finish, then runs the SASL exchange again. */
+  private async reauthenticate(): Promise<void> {
+    this.cancelReauth = undefined;
+    if (this.state === 'closed' || this.paused) return;
+    this.paused = true;
+    log('re-authenticating to %s', this.address);
+    try {
+      await new Promise<void>((resolve) => (this.inFlight.length === 0 ? resolve() : this.drainWaiters.push(resolve)));
+      await this.authenticate(); // fails at once, with the close reason, if the connection closed meanwhile
+    } catch {
+      return; // authenticate() has already closed the connection with the reason
+    } finally {
+      this.paused = false;
+    }
+    this.pump();
+  }
+
   /** The version this connection uses for an API (broker range ∩ ours ∩ caps). */
   versionFor(api: ApiDefinition): number {
     return chooseVersion(api, this.brokerVersions.get(api.key), this.opts.versionCaps, describeRole(this.role, this.address));
@@ -217,7 +310,7 @@ export class Connection {
     return this.send(def, version, body, opts.expectResponse ?? true) as Promise<T>;
   }
 
-  private send(api: ApiDefinition, version: number, body: unknown, expectResponse: boolean): Promise<unknown> {
+  private send(api: ApiDefinition, version: number, body: unknown, expectResponse: boolean, priority = false): Promise<unknown> {
     if (this.state === 'closed') {
       return Promise.reject(this.closeError ?? new KafkaConnectionError(`connection to ${this.address} is closed`, { broker: this.address }));
     }
@@ -230,7 +323,9 @@ export class Connection {
       return Promise.reject(e);
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ api, version, correlationId, frame, expectResponse, resolve, reject });
+      const p: Pending = { api, version, correlationId, frame, expectResponse, priority, resolve, reject };
+      if (priority) this.queue.unshift(p);
+      else this.queue.push(p);
       this.pump();
     });
   }
@@ -238,8 +333,10 @@ export class Connection {
   /** Moves queued requests onto the wire while in-flight slots and the socket allow. */
   private pump(): void {
     while (!this.blocked && this.state !== 'closed' && this.queue.length > 0 && this.inFlight.length < this.opts.maxInFlight) {
+      if (this.paused && !this.queue[0]?.priority) break;
       const p = this.queue.shift() as Pending;
-      this.lastActive = Date.now();
+      // Re-authentication traffic is not use: it must not keep an idle connection open.
+      if (!p.priority) this.lastActive = Date.now();
       const ok = this.socket.write(p.frame);
       if (!ok) this.blocked = true;
       if (!p.expectResponse) {
@@ -262,9 +359,9 @@ export class Connection {
   }
 
   private onFrame(frame: Buffer): void {
-    this.lastActive = Date.now();
     const id = peekCorrelationId(frame);
     const p = this.inFlight[0];
+    if (!p?.priority) this.lastActive = Date.now();
     // Brokers answer in request order; anything else means the stream is not what we think it is.
     if (!p || p.correlationId !== id) {
       this.close(new KafkaProtocolError(
@@ -276,10 +373,14 @@ export class Connection {
     this.inFlight.shift();
     clearTimeout(p.timer);
     try {
-      p.resolve(decodeResponseBody(p.api, p.version, frame, this.opts.strictDecoding ?? false));
+      // A broker that does not speak the ApiVersions version we sent answers UNSUPPORTED_VERSION
+      // (35) in v0, whatever we asked for; its error code is the body's first field in every version.
+      const version = p.api.key === 18 && frame.length >= 6 && frame.readInt16BE(4) === 35 ? 0 : p.version;
+      p.resolve(decodeResponseBody(p.api, version, frame, this.opts.strictDecoding ?? false));
     } catch (e) {
       p.reject(e);
     }
+    if (this.inFlight.length === 0) for (const w of this.drainWaiters.splice(0)) w();
     this.pump();
   }
 
@@ -291,6 +392,8 @@ export class Connection {
     this.closeError = e;
     this.closeReason = e.message;
     log('closed %s: %s', this.address, e.message);
+    this.cancelReauth?.();
+    this.cancelReauth = undefined;
     this.socket?.destroy();
     for (const p of [...this.inFlight, ...this.queue]) {
       clearTimeout(p.timer);
@@ -298,6 +401,7 @@ export class Connection {
     }
     this.inFlight.length = 0;
     this.queue.length = 0;
+    for (const w of this.drainWaiters.splice(0)) w();
     for (const l of this.closeListeners) l(e);
   }
 }

@@ -1,5 +1,7 @@
 import { KafkaProtocolError } from '../errors.js';
 
+const EMPTY = Buffer.alloc(0);
+
 /**
  * Splits a TCP byte stream into Kafka frames (int32 size, then that many
  * bytes). Chunks are kept in a list and joined only when a frame spans
@@ -73,6 +75,7 @@ export class FrameReader {
 
   /** Removes n bytes from the front: a view when one chunk holds them, else one copy. */
   private take(n: number): Buffer {
+    if (n === 0) return EMPTY;
     this.buffered -= n;
     const first = this.chunks[0] as Buffer;
     if (first.length >= n) {

@@ -174,6 +174,11 @@ export class ConnectionPool {
     return conn.request<T>(api, body, opts);
   }
 
+  /** Requests queued or in flight on the connection to a broker (0 when there is none). */
+  inFlightTo(nodeId: number): number {
+    return this.slots.get(`node:${nodeId}`)?.conn?.inFlightCount ?? 0;
+  }
+
   list(): ConnectionInfo[] {
     const now = this.clock.now();
     const out: ConnectionInfo[] = [];

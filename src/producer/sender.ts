@@ -149,6 +149,9 @@ export class Sender {
           nextWake = Math.min(nextWake, now + this.opts.retryBackoffMs);
           continue;
         }
+        // Like Java's sender: while a broker's connection is full, keep its batches here; a later
+        // drain packs them into one request instead of queueing many small ones behind each other.
+        if (!byLeader.has(leader) && this.pool.inFlightTo(leader) >= this.opts.maxInFlightRequestsPerConnection) continue;
         q.shift();
         ps.inFlight++;
         let group = byLeader.get(leader);

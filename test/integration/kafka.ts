@@ -1,5 +1,6 @@
 // What integration tests use to reach the cluster global-setup started.
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { inject } from 'vitest';
 import type { CreateTopicsResponse, MetadataResponse } from '../../src/messages/generated/index.js';
 import { Cluster } from '../kafka/cluster.mjs';
@@ -52,4 +53,48 @@ export async function createTopic(name: string, partitions = 1, replicationFacto
   } finally {
     await pool.close();
   }
+}
+
+/** The first host:port of a comma-separated bootstrap list. */
+export function firstAddress(bootstrap: string): { host: string; port: number } {
+  const [host, port] = (bootstrap.split(',')[0] ?? '').split(':');
+  return { host: host ?? '', port: Number(port) };
+}
+
+/** A TCP relay to a listener that counts the connections made through it. */
+export interface CountingProxy {
+  port: number;
+  /** Connections accepted so far. */
+  readonly accepted: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a relay on 127.0.0.1 in front of target, so a test can count how
+ * many times a client dials (e.g. that a refused login is not retried).
+ */
+export async function countingProxy(target: { host: string; port: number }): Promise<CountingProxy> {
+  let accepted = 0;
+  const open = new Set<net.Socket>();
+  const server = net.createServer((inbound) => {
+    accepted++;
+    const outbound = net.connect(target);
+    for (const [a, b] of [[inbound, outbound], [outbound, inbound]] as const) {
+      open.add(a);
+      a.on('error', () => b.destroy());
+      a.on('close', () => (open.delete(a), b.destroy()));
+      a.pipe(b);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    get accepted() {
+      return accepted;
+    },
+    close: () => {
+      for (const s of open) s.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }

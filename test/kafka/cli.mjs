@@ -30,7 +30,7 @@ async function main() {
     fs.rmSync(localDir, { recursive: true, force: true });
     const cluster = await startCluster({
       nodes: Number(values.nodes), version: values.kafka, basePort: Number(values.port),
-      dir: localDir, ownerPid: null, detached: true,
+      dir: localDir, ownerPid: null, detached: true, autoCreateTopics: true,
     });
     console.log(cluster.bootstrap());
   } else if (cmd === 'down') {

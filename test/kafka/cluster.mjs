@@ -3,31 +3,92 @@
 // fetched. A cluster's state lives in its folder (cluster.json, one pid file a
 // node), so a test worker, the vitest main process and `npm run kafka:down`
 // can all act on the same cluster.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { ensureKafka, resolveVersion } from './download.mjs';
 import { brokerCount, portInUse } from './probe.mjs';
+
+/** SASL users of the SASL_PLAINTEXT listener, name → password, for every mechanism. */
+export const SASL_USERS = { alice: 'alice-secret', bob: 'bob-secret' };
+/** Mechanisms the SASL_PLAINTEXT listener enables (OAUTHBEARER with Kafka's unsecured test tokens). */
+export const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'];
+/** connections.max.reauth.ms of the SASL listener: sessions last this long, so clients must re-authenticate (KIP-368). */
+export const SASL_REAUTH_MS = 4000;
+/** Password of the SSL listener's PKCS12 key store. */
+const KEYSTORE_PASSWORD = 'kafkawire-test';
+
+const saslPrefix = 'listener.name.sasl_plaintext';
+const jaas = (mechanism, module, options = '') => `${saslPrefix}.${mechanism}.sasl.jaas.config=${module} required${options};`;
 
 /**
  * Listener kinds a cluster can expose to clients, besides the CONTROLLER
  * listener it always has. Each adds its own port on every node (the port
- * offset) and, later, its own properties (SASL users, key stores) — adding
- * SASL_PLAINTEXT or SSL is one entry here.
- * @type {Record<string, { offset: number, protocol: string, props: (dir: string) => string[] }>}
+ * offset), its properties, and optionally work before start-up (`prepare`,
+ * e.g. key stores) and arguments for `kafka-storage format` (SCRAM users).
+ * @type {Record<string, { offset: number, protocol: string, props: (dir: string) => string[], prepare?: (dir: string) => Promise<void>, formatArgs?: () => string[] }>}
  */
 export const LISTENER_KINDS = {
   PLAINTEXT: { offset: 0, protocol: 'PLAINTEXT', props: () => [] },
+  SASL_PLAINTEXT: {
+    offset: 1,
+    protocol: 'SASL_PLAINTEXT',
+    props: () => [
+      `${saslPrefix}.sasl.enabled.mechanisms=${SASL_MECHANISMS.join(',')}`,
+      jaas('plain', 'org.apache.kafka.common.security.plain.PlainLoginModule', Object.entries(SASL_USERS).map(([u, p]) => ` user_${u}="${p}"`).join('')),
+      jaas('scram-sha-256', 'org.apache.kafka.common.security.scram.ScramLoginModule'),
+      jaas('scram-sha-512', 'org.apache.kafka.common.security.scram.ScramLoginModule'),
+      jaas('oauthbearer', 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule', ' unsecuredLoginStringClaim_sub="broker"'),
+      `${saslPrefix}.connections.max.reauth.ms=${SASL_REAUTH_MS}`,
+    ],
+    // SCRAM credentials live in the metadata log; format writes them into its bootstrap records.
+    formatArgs: () => ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => Object.entries(SASL_USERS).flatMap(([u, p]) => ['--add-scram', `${m}=[name=${u},password=${p}]`])),
+  },
+  SSL: {
+    offset: 2,
+    protocol: 'SSL',
+    props: (dir) => [
+      'listener.name.ssl.ssl.keystore.type=PKCS12',
+      `listener.name.ssl.ssl.keystore.location=${path.join(dir, 'tls', 'broker.p12')}`,
+      `listener.name.ssl.ssl.keystore.password=${KEYSTORE_PASSWORD}`,
+      `listener.name.ssl.ssl.key.password=${KEYSTORE_PASSWORD}`,
+    ],
+    prepare: (dir) => makeTlsMaterial(path.join(dir, 'tls')),
+  },
 };
+
+const run = promisify(execFile);
+
+/**
+ * A throwaway CA (tls/ca.pem) and one broker certificate it signs, for
+ * localhost and 127.0.0.1, packed with its key and the CA into a PKCS12 key
+ * store (tls/broker.p12) that every node's SSL listener uses.
+ */
+async function makeTlsMaterial(tlsDir) {
+  fs.mkdirSync(tlsDir, { recursive: true });
+  const f = (name) => path.join(tlsDir, name);
+  const openssl = (...args) => run('openssl', args, { cwd: tlsDir }).catch((e) => {
+    throw new Error(`openssl ${args[0]} failed while making the SSL listener's certificates (openssl must be on the PATH): ${e.stderr || e}`);
+  });
+  await openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', '30',
+    '-subj', '/CN=kafkawire test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+  await openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', f('broker.key'), '-out', f('broker.csr'), '-subj', '/CN=localhost');
+  fs.writeFileSync(f('broker.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
+  await openssl('x509', '-req', '-in', f('broker.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial',
+    '-out', f('broker.pem'), '-days', '30', '-extfile', f('broker.ext'));
+  await openssl('pkcs12', '-export', '-in', f('broker.pem'), '-inkey', f('broker.key'), '-certfile', f('ca.pem'),
+    '-name', 'broker', '-out', f('broker.p12'), '-passout', `pass:${KEYSTORE_PASSWORD}`);
+}
 
 const CONTROLLER_OFFSET = 9;
 
 /**
  * @typedef {{ id: number, ports: Record<string, number>, controllerPort: number, propsFile: string, logFile: string, pidFile: string }} NodeInfo
- * @typedef {{ version: string, libs: string, dir: string, clusterId: string, listeners: string[], nodes: NodeInfo[], ownerPid: number | null, watchdogPid: number | null }} ClusterState
+ * @typedef {{ version: string, libs: string, dir: string, clusterId: string, listeners: string[], nodes: NodeInfo[], ownerPid: number | null, watchdogPid: number | null, autoCreateTopics?: boolean }} ClusterState
  */
 
 /** True when a process with that pid exists and is not a zombie. */
@@ -92,8 +153,8 @@ function nodeProperties(state, node) {
     `share.coordinator.state.topic.replication.factor=${Math.min(3, n)}`,
     `share.coordinator.state.topic.min.isr=${Math.min(2, n)}`,
     'group.initial.rebalance.delay.ms=0',
-    // Tests create their topics explicitly, so a missing topic stays missing.
-    'auto.create.topics.enable=false',
+    // Tests create their topics explicitly, so a missing topic stays missing; `kafka:up` turns creation on for people trying things.
+    `auto.create.topics.enable=${state.autoCreateTopics ? 'true' : 'false'}`,
     'log.cleaner.dedupe.buffer.size=16777216',
     'num.network.threads=2',
     'num.io.threads=4',
@@ -167,6 +228,11 @@ export class Cluster {
 
   get dir() {
     return this.state.dir;
+  }
+
+  /** PEM of the CA that signed the SSL listener's certificate (null without an SSL listener). */
+  caPem() {
+    return this.state.listeners.includes('SSL') ? fs.readFileSync(path.join(this.dir, 'tls', 'ca.pem'), 'utf8') : null;
   }
 
   /** host:port of every node's listener of that kind, comma separated. */
@@ -295,10 +361,10 @@ function startWatchdog(dir, ownerPid) {
 
 /**
  * Formats storage for `nodes` KRaft nodes and starts them.
- * @param {{ nodes?: number, version?: string, basePort?: number, listeners?: string[], dir?: string, ownerPid?: number | null, detached?: boolean, log?: (m: string) => void }} [opts]
+ * @param {{ nodes?: number, version?: string, basePort?: number, listeners?: string[], dir?: string, ownerPid?: number | null, detached?: boolean, autoCreateTopics?: boolean, log?: (m: string) => void }} [opts]
  */
 export async function startCluster(opts = {}) {
-  const { nodes = 3, basePort = 19092, listeners = ['PLAINTEXT'], ownerPid = process.pid, detached = false } = opts;
+  const { nodes = 3, basePort = 19092, listeners = ['PLAINTEXT'], ownerPid = process.pid, detached = false, autoCreateTopics = false } = opts;
   const log = opts.log ?? ((m) => console.error(m));
   const version = resolveVersion(opts.version);
   const libs = ensureKafka(version, log);
@@ -306,7 +372,7 @@ export async function startCluster(opts = {}) {
   const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kafkawire-cluster-'));
   fs.mkdirSync(dir, { recursive: true });
   /** @type {ClusterState} */
-  const state = { version, libs, dir, clusterId: newClusterId(), listeners, nodes: [], ownerPid, watchdogPid: null };
+  const state = { version, libs, dir, clusterId: newClusterId(), listeners, nodes: [], ownerPid, watchdogPid: null, autoCreateTopics };
   for (let i = 0; i < nodes; i++) {
     const id = i + 1;
     const base = basePort + i * 10;
@@ -321,13 +387,15 @@ export async function startCluster(opts = {}) {
       }
     }
   }
+  const t0 = Date.now();
+  for (const l of listeners) await LISTENER_KINDS[l]?.prepare?.(dir);
   for (const n of state.nodes) fs.writeFileSync(n.propsFile, nodeProperties(state, n));
+  const formatArgs = listeners.flatMap((l) => LISTENER_KINDS[l]?.formatArgs?.() ?? []);
   const cluster = new Cluster(state);
   if (ownerPid !== null) state.watchdogPid = startWatchdog(dir, ownerPid);
   cluster.save();
-  const t0 = Date.now();
   await Promise.all(state.nodes.map((n) =>
-    runJava(state, 'kafka.tools.StorageTool', ['format', '-t', state.clusterId, '-c', n.propsFile], `formatting storage of node ${n.id}`)));
+    runJava(state, 'kafka.tools.StorageTool', ['format', '-t', state.clusterId, '-c', n.propsFile, ...formatArgs], `formatting storage of node ${n.id}`)));
   try {
     for (const n of state.nodes) cluster.startNode(n.id, { detached });
     await cluster.waitReady();
@@ -335,6 +403,7 @@ export async function startCluster(opts = {}) {
     await cluster.stop({ keepData: true });
     throw e;
   }
-  log(`kafkawire: Kafka ${version}, ${nodes} node(s) ready in ${((Date.now() - t0) / 1000).toFixed(1)} s at ${cluster.bootstrap()} (logs in ${dir})`);
+  const extra = listeners.slice(1).map((l) => ` ${l} ${cluster.bootstrap(l)}`).join(',');
+  log(`kafkawire: Kafka ${version}, ${nodes} node(s) ready in ${((Date.now() - t0) / 1000).toFixed(1)} s at ${cluster.bootstrap()}${extra ? ` (and${extra})` : ''} (logs in ${dir})`);
   return cluster;
 }

@@ -4,7 +4,7 @@
 // the run; elsewhere a missing Java or Maven skips the integration tests with
 // the reason printed.
 import type { TestProject } from 'vitest/node';
-import { startCluster, type Cluster } from './cluster.mjs';
+import { SASL_MECHANISMS, SASL_REAUTH_MS, SASL_USERS, startCluster, type Cluster } from './cluster.mjs';
 import { ensureKafka, PrerequisiteError, resolveVersion } from './download.mjs';
 
 export interface KafkaTestContext {
@@ -22,7 +22,19 @@ export interface KafkaTestContext {
    * protocol sweep runs against both); null with KAFKA_BOOTSTRAP or KAFKA_MATRIX=0.
    */
   legacy: { bootstrap: string; version: string } | null;
+  /**
+   * The SASL_PLAINTEXT listeners of the main cluster: their bootstrap list,
+   * the users (name → password, valid for PLAIN and both SCRAMs), the
+   * mechanisms enabled and the broker's connections.max.reauth.ms; null for
+   * an external cluster.
+   */
+  sasl: { bootstrap: string; users: Record<string, string>; mechanisms: string[]; reauthMs: number } | null;
+  /** The SSL listeners of the main cluster and the PEM of the CA that signed their certificate; null for an external cluster. */
+  tls: { bootstrap: string; caPem: string } | null;
 }
+
+/** Every node of the main test cluster has these listeners; PLAINTEXT stays first (inter-broker). */
+const LISTENERS = ['PLAINTEXT', 'SASL_PLAINTEXT', 'SSL'];
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -35,7 +47,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const external = process.env.KAFKA_BOOTSTRAP;
   let cluster: Cluster | null = null;
   let legacy: Cluster | null = null;
-  const ctx: KafkaTestContext = { bootstrap: external ?? '', clusterDir: null, libs: null, version, unavailable: null, legacy: null };
+  const ctx: KafkaTestContext = { bootstrap: external ?? '', clusterDir: null, libs: null, version, unavailable: null, legacy: null, sasl: null, tls: null };
   try {
     ctx.libs = ensureKafka(version);
     if (!external) {
@@ -43,7 +55,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       const base = Number(process.env.KAFKA_BASE_PORT ?? 19092);
       const matrix = process.env.KAFKA_MATRIX !== '0';
       const started = await Promise.allSettled([
-        startCluster({ nodes, version, basePort: base }),
+        startCluster({ nodes, version, basePort: base, listeners: LISTENERS }),
         matrix ? startCluster({ nodes: 1, version: resolveVersion('3.9'), basePort: base + 100 }) : Promise.resolve(null),
       ]);
       cluster = started[0].status === 'fulfilled' ? started[0].value : null;
@@ -57,6 +69,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
       }
       ctx.bootstrap = cluster!.bootstrap();
       ctx.clusterDir = cluster!.dir;
+      ctx.sasl = { bootstrap: cluster!.bootstrap('SASL_PLAINTEXT'), users: { ...SASL_USERS }, mechanisms: [...SASL_MECHANISMS], reauthMs: SASL_REAUTH_MS };
+      ctx.tls = { bootstrap: cluster!.bootstrap('SSL'), caPem: cluster!.caPem() as string };
       if (legacy) ctx.legacy = { bootstrap: legacy.bootstrap(), version: legacy.state.version };
     }
   } catch (e) {
