@@ -45,6 +45,8 @@ export interface ConnectionOptions {
   sasl?: SaslOptions;
   /** Timer and randomness behind KIP-368 re-authentication; replaceable in tests. */
   reauthClock?: ReauthClock;
+  /** Reads the time for lastActive (idle closing); the pool passes its clock. */
+  now?: () => number;
 }
 
 interface Pending {
@@ -87,7 +89,7 @@ export class Connection {
   readonly brokerVersions = new Map<number, BrokerApiRange>();
   state: 'connecting' | 'ready' | 'closed' = 'connecting';
   /** Time of the last request sent or response received (for idle closing). */
-  lastActive = Date.now();
+  lastActive: number;
   closeReason: string | undefined;
   /** Successful SASL authentications on this connection: 1 after open, +1 per re-authentication. */
   saslAuthentications = 0;
@@ -110,7 +112,11 @@ export class Connection {
     this.opts = { connectTimeoutMs: 10_000, requestTimeoutMs: 30_000, maxInFlight: 5, maxFrameBytes: 100 * 1024 * 1024, ...opts };
     this.address = formatAddress(opts);
     this.role = opts.role;
+    this.now = opts.now ?? Date.now;
+    this.lastActive = this.now();
   }
+
+  private readonly now: () => number;
 
   /** Dials (every resolved address in turn), then negotiates API versions. */
   static async open(opts: ConnectionOptions): Promise<Connection> {
@@ -336,7 +342,7 @@ export class Connection {
       if (this.paused && !this.queue[0]?.priority) break;
       const p = this.queue.shift() as Pending;
       // Re-authentication traffic is not use: it must not keep an idle connection open.
-      if (!p.priority) this.lastActive = Date.now();
+      if (!p.priority) this.lastActive = this.now();
       const ok = this.socket.write(p.frame);
       if (!ok) this.blocked = true;
       if (!p.expectResponse) {
@@ -361,7 +367,7 @@ export class Connection {
   private onFrame(frame: Buffer): void {
     const id = peekCorrelationId(frame);
     const p = this.inFlight[0];
-    if (!p?.priority) this.lastActive = Date.now();
+    if (!p?.priority) this.lastActive = this.now();
     // Brokers answer in request order; anything else means the stream is not what we think it is.
     if (!p || p.correlationId !== id) {
       this.close(new KafkaProtocolError(

@@ -95,6 +95,9 @@ export class ConnectionPool {
     const slots = [...this.slots.values()].filter((s) => s.role.kind === 'bootstrap');
     const results = await Promise.allSettled(slots.map((s) => this.dial(s)));
     if (results.every((r) => r.status === 'rejected')) {
+      // A refused login or an untrusted certificate is not "unreachable": report it as itself.
+      const fatal = results.map((r) => (r as PromiseRejectedResult).reason).find((e) => e instanceof KafkaError && !e.retriable);
+      if (fatal) throw fatal;
       const reasons = results.map((r) => ((r as PromiseRejectedResult).reason as Error).message);
       throw new KafkaConnectionError(`none of the bootstrap servers could be reached:\n  ${reasons.join('\n  ')}`, {
         cause: (results[0] as PromiseRejectedResult).reason,
@@ -218,7 +221,8 @@ export class ConnectionPool {
   private dial(slot: Slot): Promise<Connection> {
     this.dialCounts.set(slot.key, (this.dialCounts.get(slot.key) ?? 0) + 1);
     const { connectionsMaxIdleMs: _i, reconnectBackoffMs: _b, reconnectBackoffMaxMs: _m, bootstrapServers: _s, clock: _c, connect, ...connOpts } = this.opts;
-    const p = (connect ?? Connection.open)({ ...connOpts, host: slot.address.host, port: slot.address.port, role: slot.role })
+    const clock = this.clock;
+    const p = (connect ?? Connection.open)({ ...connOpts, host: slot.address.host, port: slot.address.port, role: slot.role, now: () => clock.now() })
       .then((conn) => {
         slot.dialing = undefined;
         if (this.closed || this.slots.get(slot.key) !== slot) {

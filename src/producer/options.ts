@@ -6,7 +6,7 @@ import type { Partitioner } from './partitioner.js';
 import type { Serializer } from './serializers.js';
 
 /** Producer options: the Java producer's names in camelCase, with its defaults. */
-export interface ProducerOptions<K = unknown, V = unknown> extends Pick<PoolOptions, 'tls' | 'lookup' | 'clock'> {
+export interface ProducerOptions<K = unknown, V = unknown> extends Pick<PoolOptions, 'tls' | 'sasl' | 'lookup' | 'clock'> {
   bootstrapServers: string | string[];
   clientId?: string;
   /** 0 (no answer), 1 (leader), -1 or 'all' (all in-sync replicas). Default 'all'. */
@@ -48,7 +48,7 @@ export interface ProducerOptions<K = unknown, V = unknown> extends Pick<PoolOpti
 }
 
 export type ResolvedProducerOptions = Required<
-  Omit<ProducerOptions, 'partitioner' | 'keySerializer' | 'valueSerializer' | 'tls' | 'lookup' | 'clock' | 'transactionalId' | 'acks' | 'versionCaps'>
+  Omit<ProducerOptions, 'partitioner' | 'keySerializer' | 'valueSerializer' | 'tls' | 'sasl' | 'lookup' | 'clock' | 'transactionalId' | 'acks' | 'versionCaps'>
 > & {
   acks: 0 | 1 | -1;
   transactionalId: string | null;

@@ -68,6 +68,7 @@ export class Producer<K = unknown, V = unknown> {
       // Transactions use the explicit AddPartitionsToTxn flow and the EndTxn of before KIP-890's epoch bumps.
       versionCaps: { AddPartitionsToTxn: 3, EndTxn: 4, ...o.versionCaps },
       tls: options.tls,
+      sasl: options.sasl,
       lookup: options.lookup,
       clock: options.clock,
     });

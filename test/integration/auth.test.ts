@@ -75,6 +75,21 @@ describe.skipIf(noKafka || sasl === null)('SASL on the SASL_PLAINTEXT listener',
     }
   });
 
+  it('a producer with a wrong password fails with the authentication error and does not keep dialling', async () => {
+    const relay = await countingProxy(at);
+    const { Producer } = await import('../../src/index.js');
+    const p = new Producer({ bootstrapServers: `127.0.0.1:${relay.port}`, sasl: { mechanism: 'SCRAM-SHA-256', username: user, password: 'not-the-password' }, maxBlockMs: 3000 });
+    try {
+      const e = await p.send({ topic: 'any', value: 'x' }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(KafkaAuthenticationError);
+      await new Promise((r) => setTimeout(r, 3000));
+      expect(relay.accepted).toBe(1);
+    } finally {
+      await p.close();
+      await relay.close();
+    }
+  });
+
   it('an unknown SCRAM user fails the same way', async () => {
     const e = await open({ ...at, sasl: { mechanism: 'SCRAM-SHA-512', username: 'mallory', password: 'x' } }).catch((x) => x);
     expect(e).toBeInstanceOf(KafkaAuthenticationError);
