@@ -103,10 +103,21 @@ export class Producer<K = unknown, V = unknown> {
 
   /** Sends one record; resolves once acknowledged as `acks` asks. */
   send(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
+    if (this.closing) return Promise.reject(new KafkaConfigError('the producer is closed'));
     return new Promise((resolve, reject) => {
-      this.enqueue(record, { resolve, reject }).catch(reject);
+      // Sends still waiting for metadata or buffer space are counted, so flush() and close() wait for them.
+      this.enqueuing++;
+      this.enqueue(record, { resolve, reject })
+        .catch(reject)
+        .finally(() => {
+          if (--this.enqueuing === 0) for (const w of this.enqueueWaiters.splice(0)) w();
+        });
     });
   }
+
+  private enqueuing = 0;
+  private readonly enqueueWaiters: Array<() => void> = [];
+  private closing = false;
 
   /** Sends many records; resolves to their metadata in the same order (rejects on the first failure). */
   sendBatch(records: Array<ProducerRecord<K, V>>): Promise<RecordMetadata[]> {
@@ -160,6 +171,8 @@ export class Producer<K = unknown, V = unknown> {
     this.sender.flushing++;
     try {
       this.sender.wakeup();
+      if (this.enqueuing > 0) await new Promise<void>((r) => this.enqueueWaiters.push(r));
+      this.sender.wakeup();
       await this.sender.whenIdle();
     } finally {
       this.sender.flushing--;
@@ -169,6 +182,7 @@ export class Producer<K = unknown, V = unknown> {
   /** Sends what is buffered (waiting at most timeoutMs), then closes every connection. */
   async close(opts: { timeoutMs?: number } = {}): Promise<void> {
     if (this.closed) return;
+    this.closing = true;
     const timeoutMs = opts.timeoutMs ?? 30_000;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), timeoutMs)));
