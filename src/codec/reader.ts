@@ -83,18 +83,21 @@ export class Reader {
 
   /** Unsigned LEB128, at most 5 bytes, value below 2^32. */
   uvarint(field?: string): number {
-    let value = 0;
-    let shift = 0;
     const start = this.offset;
-    for (let i = 0; i < 5; i++) {
-      if (this.offset >= this.end) this.fail('varint runs past the end of the data', field, start);
-      const b = this.buf[this.offset++] as number;
-      if (i === 4 && b > 0x0f) this.fail('unsigned varint does not fit in 32 bits', field, start);
-      value += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) return value;
-      shift += 7;
+    const end = this.end;
+    const buf = this.buf;
+    let value = 0;
+    // Bytes 1-4 fit a 28-bit value, so plain shifts are exact; the fifth adds the top 4 bits.
+    for (let shift = 0; shift < 28; shift += 7) {
+      if (this.offset >= end) this.fail('varint runs past the end of the data', field, start);
+      const b = buf[this.offset++] as number;
+      value |= (b & 0x7f) << shift;
+      if (b < 0x80) return value;
     }
-    return this.fail('unsigned varint longer than 5 bytes', field, start);
+    if (this.offset >= end) this.fail('varint runs past the end of the data', field, start);
+    const b = buf[this.offset++] as number;
+    if (b > 0x0f) this.fail(b & 0x80 ? 'unsigned varint longer than 5 bytes' : 'unsigned varint does not fit in 32 bits', field, start);
+    return value + b * 0x10000000;
   }
 
   /** Zig-zag signed 32-bit varint (record fields). */

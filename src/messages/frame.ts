@@ -103,6 +103,7 @@ export function decodeRequestFrame(frame: Buffer, apis: (key: number) => ApiDefi
   const api = apis(key);
   if (!api) return r.fail(`unknown API key ${key}`, '<api key>', 0);
   r.context = { api: api.name, version };
+  if (version < api.minVersion || version > api.maxVersion) r.fail(`version ${version} of ${api.name} is outside ${api.minVersion}–${api.maxVersion}`, '<api version>', 2);
   const clientId = r.nullableString('<client id>');
   if (requestHeaderVersion(api, version) === 2) {
     const n = r.arrayLength(true, '<request header tags>') + 1;

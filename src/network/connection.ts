@@ -17,6 +17,15 @@ export type { ReauthClock };
 
 const log = createDebug('kafkawire:connection');
 
+export interface RequestOptions {
+  /** A version to use instead of the negotiated one. */
+  version?: number;
+  /** false for Produce with acks=0, which gets no answer. */
+  expectResponse?: boolean;
+  /** Expected size of the encoded request, to size its buffer once. */
+  sizeHint?: number;
+}
+
 /** Who a connection is for, so diagnostics can say which address failed and why it matters. */
 export type ConnectionRole = { kind: 'bootstrap' } | { kind: 'broker'; nodeId: number };
 
@@ -305,7 +314,7 @@ export class Connection {
   }
 
   /** Sends a request at the negotiated version and resolves to the decoded response body. */
-  request<T = unknown>(api: ApiDefinition | ApiName, body: unknown, opts: { version?: number; expectResponse?: boolean } = {}): Promise<T> {
+  request<T = unknown>(api: ApiDefinition | ApiName, body: unknown, opts: RequestOptions = {}): Promise<T> {
     const def = typeof api === 'string' ? apiNamed(api) : api;
     let version: number;
     try {
@@ -313,10 +322,10 @@ export class Connection {
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.send(def, version, body, opts.expectResponse ?? true) as Promise<T>;
+    return this.send(def, version, body, opts.expectResponse ?? true, false, opts.sizeHint) as Promise<T>;
   }
 
-  private send(api: ApiDefinition, version: number, body: unknown, expectResponse: boolean, priority = false): Promise<unknown> {
+  private send(api: ApiDefinition, version: number, body: unknown, expectResponse: boolean, priority = false, sizeHint = 256): Promise<unknown> {
     if (this.state === 'closed') {
       return Promise.reject(this.closeError ?? new KafkaConnectionError(`connection to ${this.address} is closed`, { broker: this.address }));
     }
@@ -324,7 +333,8 @@ export class Connection {
     this.nextCorrelationId = (this.nextCorrelationId + 1) & 0x7fffffff;
     let frame: Buffer;
     try {
-      frame = encodeRequestFrame(api, version, correlationId, this.opts.clientId ?? 'kafkawire', body, new Writer(256));
+      // Sized from the caller's hint (a Produce request knows its records' bytes), so a large request is written without regrowing.
+      frame = encodeRequestFrame(api, version, correlationId, this.opts.clientId ?? 'kafkawire', body, new Writer(sizeHint));
     } catch (e) {
       return Promise.reject(e);
     }

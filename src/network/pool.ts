@@ -4,7 +4,7 @@ import type { ApiDefinition, ApiName } from '../messages/registry.js';
 import { formatAddress, parseBootstrap, type BrokerAddress } from './address.js';
 import { backoffMs } from './backoff.js';
 import { systemClock, type Clock } from './clock.js';
-import { Connection, describeRole, type ConnectionOptions, type ConnectionRole } from './connection.js';
+import { Connection, describeRole, type ConnectionOptions, type ConnectionRole, type RequestOptions } from './connection.js';
 
 const log = createDebug('kafkawire:connection');
 
@@ -172,7 +172,7 @@ export class ConnectionPool {
   }
 
   /** Sends a request to a broker (or any, for metadata) and resolves to the response body. */
-  async request<T = unknown>(target: number | 'any', api: ApiDefinition | ApiName, body: unknown, opts?: { version?: number; expectResponse?: boolean }): Promise<T> {
+  async request<T = unknown>(target: number | 'any', api: ApiDefinition | ApiName, body: unknown, opts?: RequestOptions): Promise<T> {
     const conn = target === 'any' ? await this.any() : await this.get(target);
     return conn.request<T>(api, body, opts);
   }

@@ -192,11 +192,14 @@ export class Sender {
   private async send(leader: number, batches: ProducerBatch[]): Promise<void> {
     this.inFlight += batches.length;
     const topicData = new Map<string, Array<{ index: number; records: Buffer }>>();
+    let bytes = 256;
     for (const b of batches) {
       b.attempts++;
       let list = topicData.get(b.topic);
       if (!list) topicData.set(b.topic, (list = []));
-      list.push({ index: b.partition, records: this.encode(b) });
+      const records = this.encode(b);
+      bytes += records.length + b.topic.length + 32;
+      list.push({ index: b.partition, records });
     }
     const body = {
       transactionalId: this.opts.transactionalId,
@@ -206,7 +209,7 @@ export class Sender {
     };
     let res: ProduceResponse | undefined;
     try {
-      res = await this.pool.request<ProduceResponse>(leader, 'Produce', body, { expectResponse: this.opts.acks !== 0 });
+      res = await this.pool.request<ProduceResponse>(leader, 'Produce', body, { expectResponse: this.opts.acks !== 0, sizeHint: bytes });
     } catch (e) {
       const err = e instanceof KafkaError ? e : new KafkaError(String(e), false, { cause: e });
       log('Produce to broker %d failed: %s', leader, err.message);
