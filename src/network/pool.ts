@@ -24,6 +24,12 @@ export interface PoolOptions extends Omit<ConnectionOptions, 'host' | 'port' | '
   reconnectBackoffMs?: number;
   /** Upper bound of the reconnect delay (default 1000). */
   reconnectBackoffMaxMs?: number;
+  /**
+   * Upper bound of the connection setup timeout (default 30000): after each failed
+   * dial of a node its setup timeout (connectTimeoutMs, socketConnectionSetupTimeoutMs)
+   * doubles, with jitter, up to this.
+   */
+  connectTimeoutMaxMs?: number;
   clock?: Clock;
   /** Opens a connection; tests replace it. */
   connect?: (opts: ConnectionOptions) => Promise<Connection>;
@@ -220,9 +226,11 @@ export class ConnectionPool {
 
   private dial(slot: Slot): Promise<Connection> {
     this.dialCounts.set(slot.key, (this.dialCounts.get(slot.key) ?? 0) + 1);
-    const { connectionsMaxIdleMs: _i, reconnectBackoffMs: _b, reconnectBackoffMaxMs: _m, bootstrapServers: _s, clock: _c, connect, ...connOpts } = this.opts;
+    const { connectionsMaxIdleMs: _i, reconnectBackoffMs: _b, reconnectBackoffMaxMs: _m, connectTimeoutMaxMs, bootstrapServers: _s, clock: _c, connect, ...connOpts } = this.opts;
     const clock = this.clock;
-    const p = (connect ?? Connection.open)({ ...connOpts, host: slot.address.host, port: slot.address.port, role: slot.role, now: () => clock.now() })
+    const base = connOpts.connectTimeoutMs ?? 10_000;
+    const connectTimeoutMs = backoffMs(slot.failures + 1, { initialMs: base, maxMs: Math.max(base, connectTimeoutMaxMs ?? 30_000) });
+    const p = (connect ?? Connection.open)({ ...connOpts, connectTimeoutMs, host: slot.address.host, port: slot.address.port, role: slot.role, now: () => clock.now() })
       .then((conn) => {
         slot.dialing = undefined;
         if (this.closed || this.slots.get(slot.key) !== slot) {

@@ -35,6 +35,8 @@ export interface ProducerOptions<K = unknown, V = unknown> extends Pick<PoolOpti
   reconnectBackoffMs?: number;
   reconnectBackoffMaxMs?: number;
   socketConnectionSetupTimeoutMs?: number;
+  /** The setup timeout doubles per failed attempt up to this (default 30000). */
+  socketConnectionSetupTimeoutMaxMs?: number;
   metadataMaxAgeMs?: number;
   partitioner?: Partitioner;
   /** Ignore keys when choosing partitions (partitioner.ignore.keys). */
@@ -112,6 +114,7 @@ export function resolveProducerOptions(o: ProducerOptions): ResolvedProducerOpti
     reconnectBackoffMs: int('reconnectBackoffMs', o.reconnectBackoffMs ?? 50, 0),
     reconnectBackoffMaxMs: int('reconnectBackoffMaxMs', o.reconnectBackoffMaxMs ?? 1000, 0),
     socketConnectionSetupTimeoutMs: int('socketConnectionSetupTimeoutMs', o.socketConnectionSetupTimeoutMs ?? 10_000, 1),
+    socketConnectionSetupTimeoutMaxMs: int('socketConnectionSetupTimeoutMaxMs', o.socketConnectionSetupTimeoutMaxMs ?? 30_000, 1),
     metadataMaxAgeMs: int('metadataMaxAgeMs', o.metadataMaxAgeMs ?? 300_000, 0),
     partitionerIgnoreKeys: o.partitionerIgnoreKeys ?? false,
     transactionalId,

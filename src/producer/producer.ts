@@ -63,6 +63,7 @@ export class Producer<K = unknown, V = unknown> {
       reconnectBackoffMs: o.reconnectBackoffMs,
       reconnectBackoffMaxMs: o.reconnectBackoffMaxMs,
       connectTimeoutMs: o.socketConnectionSetupTimeoutMs,
+      connectTimeoutMaxMs: o.socketConnectionSetupTimeoutMaxMs,
       requestTimeoutMs: o.requestTimeoutMs,
       maxInFlight: o.maxInFlightRequestsPerConnection,
       // Transactions use the explicit AddPartitionsToTxn flow and the EndTxn of before KIP-890's epoch bumps.

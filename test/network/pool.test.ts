@@ -99,4 +99,37 @@ describe('ConnectionPool with an injected clock', () => {
     }
     await pool.close();
   });
+
+  it('doubles the connection setup timeout per failed dial, up to its maximum (jittered ±20%)', async () => {
+    broker = await startFakeBroker(() => undefined);
+    const clock = new FakeClock();
+    const timeouts: number[] = [];
+    const pool = new ConnectionPool({
+      bootstrapServers: `127.0.0.1:${broker.port}`,
+      connectTimeoutMs: 1000,
+      connectTimeoutMaxMs: 3000,
+      reconnectBackoffMs: 10,
+      reconnectBackoffMaxMs: 10,
+      clock,
+      connect: (o: ConnectionOptions) => {
+        if (o.role?.kind === 'bootstrap') return Connection.open(o);
+        timeouts.push(o.connectTimeoutMs!);
+        return Promise.reject(new KafkaConnectionError('timed out (scripted)'));
+      },
+    });
+    await pool.start();
+    pool.updateBrokers([{ nodeId: 1, host: '127.0.0.1', port: 1 }]);
+    await flush();
+    for (let i = 0; i < 4; i++) {
+      const waiting = pool.get(1).catch(() => undefined);
+      await clock.advance(20);
+      await waiting;
+    }
+    expect(timeouts.length).toBe(5);
+    [1000, 2000, 3000, 3000, 3000].forEach((base, i) => {
+      expect(timeouts[i]).toBeGreaterThanOrEqual(Math.min(base * 0.8, 3000));
+      expect(timeouts[i]).toBeLessThanOrEqual(Math.min(base * 1.2, 3000));
+    });
+    await pool.close();
+  });
 });
