@@ -124,6 +124,13 @@ export class RecordAccumulator {
     return q;
   }
 
+  /** Reserves `size` bytes if they are free now and nobody is waiting before us. */
+  tryReserve(size: number): boolean {
+    if (this.waiters.length > 0 || this.used + size > this.bufferMemory) return false;
+    this.used += size;
+    return true;
+  }
+
   /** Resolves once `size` bytes are reserved; rejects after maxBlockMs. Returns null when reserved at once. */
   reserve(size: number, maxBlockMs: number, what: string): Promise<void> | null {
     if (this.waiters.length === 0 && this.used + size <= this.bufferMemory) {

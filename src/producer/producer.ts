@@ -1,5 +1,5 @@
 import createDebug from 'debug';
-import { Metadata } from '../cluster/metadata.js';
+import { Metadata, type PartitionInfo } from '../cluster/metadata.js';
 import { KafkaConfigError, KafkaError, KafkaTimeoutError } from '../errors.js';
 import { ConnectionPool } from '../network/pool.js';
 import type { RecordHeaderInput, RecordInput } from '../records/record.js';
@@ -12,6 +12,19 @@ import { defaultSerializer, type Serializer } from './serializers.js';
 import { TransactionManager, type ConsumerGroupMetadata, type TopicPartitionOffset } from './transactions.js';
 
 const log = createDebug('kafkawire:producer');
+
+/** A record checked and serialized, waiting to be appended. */
+interface PendingSend {
+  topic: string;
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  headers: RecordHeaderInput[] | undefined;
+  size: number;
+  partition: number | undefined;
+  timestamp: number | undefined;
+  started: number;
+  done: Completion;
+}
 
 /** One record to send. */
 export interface ProducerRecord<K = unknown, V = unknown> {
@@ -89,12 +102,14 @@ export class Producer<K = unknown, V = unknown> {
     this.valueSerializer = (options.valueSerializer ?? defaultSerializer) as Serializer<V>;
   }
 
+  private connected = false;
+
   /** Connects to the bootstrap servers and loads metadata (send() does this on first use). */
   connect(): Promise<void> {
     this.starting ??= (async () => {
       await this.pool.start();
       await this.metadata.refresh();
-      if (this.state && !this.txn) await this.state.init(this.pool, 'any', null, this.options.transactionTimeoutMs, this.options.maxBlockMs, this.options.retryBackoffMs);
+      this.connected = true;
     })();
     this.starting.catch(() => {
       this.starting = null;
@@ -102,22 +117,38 @@ export class Producer<K = unknown, V = unknown> {
     return this.starting;
   }
 
-  /** Sends one record; resolves once acknowledged as `acks` asks. */
+  private initializing: Promise<void> | null = null;
+
+  /** An idempotent producer's id, fetched once (shared by the sends waiting for it). */
+  private producerId(): Promise<void> {
+    this.initializing ??= this.state!.init(this.pool, 'any', null, this.options.transactionTimeoutMs, this.options.maxBlockMs, this.options.retryBackoffMs).finally(() => {
+      this.initializing = null;
+    });
+    return this.initializing;
+  }
+
+  /**
+   * Sends one record; resolves once acknowledged as `acks` asks. Records are
+   * appended in the order send() was called: when metadata, the producer id or
+   * buffer room is missing, the record waits in a queue that later sends join
+   * behind it (a Java send() would block its caller instead).
+   */
   send(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
-    if (this.closing) return Promise.reject(new KafkaConfigError('the producer is closed'));
     return new Promise((resolve, reject) => {
-      // Sends still waiting for metadata or buffer space are counted, so flush() and close() wait for them.
-      this.enqueuing++;
-      this.enqueue(record, { resolve, reject })
-        .catch(reject)
-        .finally(() => {
-          if (--this.enqueuing === 0) for (const w of this.enqueueWaiters.splice(0)) w();
-        });
+      try {
+        const pending = this.prepare(record, { resolve, reject });
+        if (this.waiting.length === 0 && this.tryAppend(pending)) return;
+        this.waiting.push(pending);
+        if (this.waiting.length === 1) void this.drainWaiting();
+      } catch (e) {
+        reject(e);
+      }
     });
   }
 
-  private enqueuing = 0;
-  private readonly enqueueWaiters: Array<() => void> = [];
+  /** Sends waiting for metadata, the producer id or buffer room, oldest first. */
+  private readonly waiting: PendingSend[] = [];
+  private readonly waitingDone: Array<() => void> = [];
   private closing = false;
 
   /** Sends many records; resolves to their metadata in the same order (rejects on the first failure). */
@@ -125,46 +156,82 @@ export class Producer<K = unknown, V = unknown> {
     return Promise.all(records.map((r) => this.send(r)));
   }
 
-  private async enqueue(record: ProducerRecord<K, V>, done: Completion): Promise<void> {
-    if (this.closed) throw new KafkaConfigError('the producer is closed');
+  /** Checks and serializes a record (synchronously: errors here reject at once). */
+  private prepare(record: ProducerRecord<K, V>, done: Completion): PendingSend {
+    if (this.closing) throw new KafkaConfigError('the producer is closed');
     if (this.txn && !this.txn.inTransaction()) {
       throw new KafkaConfigError(`a transactional producer sends only inside a transaction: call beginTransaction() first (state: ${this.txn.state})`);
     }
-    const started = Date.now();
     const { topic } = record;
     if (typeof topic !== 'string' || topic.length === 0) throw new KafkaConfigError('a record needs a topic name');
     const key = record.key === undefined || record.key === null ? null : this.keySerializer(record.key, topic);
     const value = record.value === null ? null : this.valueSerializer(record.value, topic);
     const headers = headerList(record.headers);
-    if (this.starting === null || this.state?.ready === false) await this.connect();
-    let partitions = this.metadata.partitionsFor(topic);
-    if (!partitions) partitions = await this.metadata.waitForTopic(topic, Math.max(0, this.options.maxBlockMs - (Date.now() - started)));
-    const count = partitions.length;
     const size = estimateRecordSize(key, value, headers);
     if (size > this.options.maxRequestSize || size > this.options.bufferMemory) {
       const limit = size > this.options.maxRequestSize ? `maxRequestSize (${this.options.maxRequestSize} bytes)` : `bufferMemory (${this.options.bufferMemory} bytes)`;
       throw new KafkaError(`RECORD_TOO_LARGE: a record of about ${size} bytes for topic ${topic} is larger than ${limit}`, false, { topic });
     }
-    let partition = record.partition;
-    if (partition !== undefined) {
-      if (!Number.isInteger(partition) || partition < 0 || partition >= count) {
-        throw new KafkaConfigError(`partition ${partition} is out of range: topic ${topic} has partitions 0..${count - 1}`);
+    return { topic, key, value, headers, size, partition: record.partition, timestamp: record.timestamp, started: Date.now(), done };
+  }
+
+  /** The partition for a record, once its topic's partitions are known. */
+  private choosePartition(s: PendingSend, partitions: PartitionInfo[]): number {
+    const count = partitions.length;
+    if (s.partition !== undefined) {
+      if (!Number.isInteger(s.partition) || s.partition < 0 || s.partition >= count) {
+        throw new KafkaConfigError(`partition ${s.partition} is out of range: topic ${s.topic} has partitions 0..${count - 1}`);
       }
-    } else {
-      const available = partitions.filter((p) => p.leader >= 0).map((p) => p.partition);
-      partition = this.partitioner({ topic, key: this.options.partitionerIgnoreKeys ? null : key, partitionCount: count, availablePartitions: available });
-      if (partition === undefined) partition = this.sticky.partition(topic, size, count, available, (p) => this.acc.queuedBytes(topic, p));
+      return s.partition;
     }
-    const wait = this.acc.reserve(size, Math.max(0, this.options.maxBlockMs - (Date.now() - started)), `send to ${topic}-${partition}`);
-    if (wait) await wait;
-    if (this.closed) {
-      this.acc.release(size);
-      throw new KafkaConfigError('the producer is closed');
-    }
-    const input: RecordInput = { key, value, headers, timestamp: record.timestamp ?? Date.now() };
-    const full = this.acc.append(topic, partition, input, size, done, Date.now());
+    const available = partitions.filter((p) => p.leader >= 0).map((p) => p.partition);
+    const chosen = this.partitioner({ topic: s.topic, key: this.options.partitionerIgnoreKeys ? null : s.key, partitionCount: count, availablePartitions: available });
+    return chosen ?? this.sticky.partition(s.topic, s.size, count, available, (p) => this.acc.queuedBytes(s.topic, p));
+  }
+
+  /** The fast path: appends now if nothing needs waiting for; false otherwise. */
+  private tryAppend(s: PendingSend): boolean {
+    if (!this.connected || (this.state && !this.state.ready)) return false;
+    const partitions = this.metadata.partitionsFor(s.topic);
+    if (!partitions) return false;
+    const partition = this.choosePartition(s, partitions);
+    if (!this.acc.tryReserve(s.size)) return false;
+    this.append(s, partition);
+    return true;
+  }
+
+  private append(s: PendingSend, partition: number): void {
+    const now = Date.now();
+    const input: RecordInput = { key: s.key, value: s.value, headers: s.headers, timestamp: s.timestamp ?? now };
+    const full = this.acc.append(s.topic, partition, input, s.size, s.done, now);
     if (full || this.options.lingerMs === 0) this.sender.wakeup();
-    else this.sender.wakeAt(Date.now() + this.options.lingerMs);
+    else this.sender.wakeAt(now + this.options.lingerMs);
+  }
+
+  /** Works through the waiting sends in order, each within its own maxBlockMs. */
+  private async drainWaiting(): Promise<void> {
+    while (this.waiting.length > 0) {
+      const s = this.waiting[0] as PendingSend;
+      const left = () => Math.max(0, this.options.maxBlockMs - (Date.now() - s.started));
+      try {
+        if (!this.connected) await this.connect();
+        const partitions = this.metadata.partitionsFor(s.topic) ?? (await this.metadata.waitForTopic(s.topic, left()));
+        // As in Java, the topic's metadata comes first (so its errors name the topic), then the producer id.
+        if (this.state && !this.state.ready && !this.txn) await this.producerId();
+        const partition = this.choosePartition(s, partitions);
+        const wait = this.acc.reserve(s.size, left(), `send to ${s.topic}-${partition}`);
+        if (wait) await wait;
+        if (this.closed) {
+          this.acc.release(s.size);
+          throw new KafkaConfigError('the producer is closed');
+        }
+        this.append(s, partition);
+      } catch (e) {
+        s.done.reject(e);
+      }
+      this.waiting.shift();
+    }
+    for (const w of this.waitingDone.splice(0)) w();
   }
 
   /** Sends everything buffered now and resolves when all of it is acknowledged or failed. */
@@ -172,7 +239,7 @@ export class Producer<K = unknown, V = unknown> {
     this.sender.flushing++;
     try {
       this.sender.wakeup();
-      if (this.enqueuing > 0) await new Promise<void>((r) => this.enqueueWaiters.push(r));
+      if (this.waiting.length > 0) await new Promise<void>((r) => this.waitingDone.push(r));
       this.sender.wakeup();
       await this.sender.whenIdle();
     } finally {
@@ -208,13 +275,7 @@ export class Producer<K = unknown, V = unknown> {
   /** Registers the transactionalId with its coordinator, fencing older producers with the same id. */
   async initTransactions(): Promise<void> {
     const txn = this.requireTxn();
-    if (this.starting === null) {
-      this.starting = (async () => {
-        await this.pool.start();
-        await this.metadata.refresh();
-      })();
-    }
-    await this.starting;
+    await this.connect();
     await txn.init();
   }
 

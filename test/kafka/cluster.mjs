@@ -15,6 +15,8 @@ import { brokerCount, portInUse } from './probe.mjs';
 
 /** SASL users of the SASL_PLAINTEXT listener, name → password, for every mechanism. */
 export const SASL_USERS = { alice: 'alice-secret', bob: 'bob-secret' };
+/** Principals allowed everything once SASL_PLAINTEXT turns the authorizer on: PLAINTEXT and SSL clients and the brokers are ANONYMOUS; bob has no ACLs. */
+export const SASL_SUPER_USERS = ['ANONYMOUS', 'alice', 'broker'];
 /** Mechanisms the SASL_PLAINTEXT listener enables (OAUTHBEARER with Kafka's unsecured test tokens). */
 export const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', 'OAUTHBEARER'];
 /** connections.max.reauth.ms of the SASL listener: sessions last this long, so clients must re-authenticate (KIP-368). */
@@ -44,6 +46,9 @@ export const LISTENER_KINDS = {
       jaas('scram-sha-512', 'org.apache.kafka.common.security.scram.ScramLoginModule'),
       jaas('oauthbearer', 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule', ' unsecuredLoginStringClaim_sub="broker"'),
       `${saslPrefix}.connections.max.reauth.ms=${SASL_REAUTH_MS}`,
+      // ACLs are enforced; everyone but bob is a super user, so bob meets authorization errors.
+      'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+      `super.users=${SASL_SUPER_USERS.map((u) => `User:${u}`).join(';')}`,
     ],
     // SCRAM credentials live in the metadata log; format writes them into its bootstrap records.
     formatArgs: () => ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => Object.entries(SASL_USERS).flatMap(([u, p]) => ['--add-scram', `${m}=[name=${u},password=${p}]`])),

@@ -63,3 +63,28 @@ describe.skipIf(noKafka)('producer errors a user can act on', () => {
 
   void KafkaTimeoutError;
 });
+
+describe.skipIf(noKafka || kafka.sasl === null)('authorization', () => {
+  it('TOPIC_AUTHORIZATION_FAILED names the topic and says it is an ACL problem, without retrying until maxBlockMs', async () => {
+    const topic = uniqueTopic('acl');
+    await createTopic(topic, 1);
+    // bob has no ACLs on the SASL listener (the test cluster enforces ACLs there).
+    const p = new Producer({
+      bootstrapServers: kafka.sasl!.bootstrap,
+      sasl: { mechanism: 'SCRAM-SHA-256', username: 'bob', password: kafka.sasl!.users.bob! },
+      maxBlockMs: 20_000,
+    });
+    try {
+      const t0 = Date.now();
+      const err = (await p.send({ topic, value: 'x' }).catch((e: unknown) => e)) as KafkaError & { errorName?: string };
+      expect(err).toBeInstanceOf(KafkaError);
+      expect(err.errorName).toBe('TOPIC_AUTHORIZATION_FAILED');
+      expect(err.message).toContain(`topic ${topic}`);
+      expect(err.message).toMatch(/authorization problem \(ACLs/);
+      expect(err.retriable).toBe(false);
+      expect(Date.now() - t0).toBeLessThan(10_000);
+    } finally {
+      await p.close();
+    }
+  });
+});
