@@ -1,0 +1,153 @@
+// The producer's answers to broker errors that a real broker cannot be made to
+// return on cue (an unknown producer id, a duplicate sequence, a too-large batch
+// at exactly one request): a scripted broker replies, and the test reads what the
+// producer sent back from the request bytes.
+import { afterEach, describe, expect, it } from 'vitest';
+import { KafkaError, KafkaTimeoutError, Producer } from '../../src/index.js';
+import type { ProduceRequest } from '../../src/messages/generated/index.js';
+import { decodeRecordBatch } from '../../src/records/batch.js';
+import { responseFrame, startFakeBroker, type FakeBroker, type FakeRequest } from '../network/fake-broker.js';
+
+const TOPIC = 'faults';
+
+interface SentBatch {
+  producerId: bigint;
+  epoch: number;
+  baseSequence: number;
+  values: string[];
+}
+
+/** A one-broker cluster whose Produce answers come from `answer`, in order. */
+async function cluster(answer: (call: number, batch: SentBatch) => { errorCode: number; recordErrors?: Array<{ batchIndex: number; batchIndexErrorMessage: string | null }> }) {
+  const sent: SentBatch[] = [];
+  let offset = 0n;
+  let producerIds = 0;
+  const broker: FakeBroker = await startFakeBroker((req: FakeRequest) => {
+    const reply = (body: unknown) => req.socket.write(responseFrame(req, body));
+    if (req.api.name === 'Metadata') {
+      reply({
+        throttleTimeMs: 0,
+        brokers: [{ nodeId: 1, host: '127.0.0.1', port: broker.port, rack: null }],
+        clusterId: 'fake', controllerId: 1, clusterAuthorizedOperations: 0,
+        topics: [{ errorCode: 0, name: TOPIC, topicId: 'AAAAAAAAAAAAAAAAAAAAAQ', isInternal: false, topicAuthorizedOperations: 0,
+          partitions: [{ errorCode: 0, partitionIndex: 0, leaderId: 1, leaderEpoch: 0, replicaNodes: [1], isrNodes: [1], offlineReplicas: [] }] }],
+      });
+    } else if (req.api.name === 'InitProducerId') {
+      reply({ throttleTimeMs: 0, errorCode: 0, producerId: 42n + BigInt(producerIds++), producerEpoch: 0 });
+    } else if (req.api.name === 'Produce') {
+      const body = req.body as ProduceRequest;
+      const records = body.topicData[0]!.partitionData[0]!.records!;
+      const b = decodeRecordBatch(records);
+      const batch: SentBatch = {
+        producerId: b.producerId,
+        epoch: b.producerEpoch,
+        baseSequence: b.baseSequence,
+        values: b.control ? [] : b.records.map((r) => r.value!.toString()),
+      };
+      sent.push(batch);
+      const { errorCode, recordErrors = [] } = answer(sent.length, batch);
+      const baseOffset = errorCode === 0 ? offset : -1n;
+      if (errorCode === 0) offset += BigInt(batch.values.length);
+      reply({
+        throttleTimeMs: 0, nodeEndpoints: [],
+        responses: [{ name: TOPIC, partitionResponses: [{ index: 0, errorCode, baseOffset, logAppendTimeMs: -1n, logStartOffset: 0n, recordErrors, errorMessage: null }] }],
+      });
+    }
+  });
+  return { broker, sent };
+}
+
+let fake: FakeBroker | undefined;
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+
+const producerFor = (port: number, extra: object = {}) =>
+  new Producer({ bootstrapServers: `127.0.0.1:${port}`, lingerMs: 20, retryBackoffMs: 10, retryBackoffMaxMs: 20, ...extra });
+
+describe('producer against scripted broker errors', () => {
+  it('retries a retriable error with the same bytes: same producer id, epoch and sequence', async () => {
+    const c = await cluster((call) => ({ errorCode: call === 1 ? 6 : 0 })); // NOT_LEADER_OR_FOLLOWER once
+    fake = c.broker;
+    const p = producerFor(fake.port);
+    const metas = await Promise.all(['a', 'b', 'c'].map((value) => p.send({ topic: TOPIC, value })));
+    await p.close();
+    expect(metas.map((m) => m.offset)).toEqual([0n, 1n, 2n]);
+    expect(c.sent.length).toBe(2);
+    expect(c.sent[1]).toEqual(c.sent[0]);
+    expect(c.sent[0]!.producerId).toBe(42n);
+  });
+
+  it('bumps the epoch and restarts sequences at 0 after UNKNOWN_PRODUCER_ID', async () => {
+    const c = await cluster((call) => ({ errorCode: call === 2 ? 59 : 0 }));
+    fake = c.broker;
+    const p = producerFor(fake.port);
+    const first = await p.send({ topic: TOPIC, value: 'one' });
+    const second = await p.send({ topic: TOPIC, value: 'two' });
+    await p.close();
+    expect([first.offset, second.offset]).toEqual([0n, 1n]);
+    expect(c.sent.map((b) => [b.epoch, b.baseSequence, b.values])).toEqual([
+      [0, 0, ['one']],
+      [0, 1, ['two']],
+      [1, 0, ['two']],
+    ]);
+  });
+
+  it('counts DUPLICATE_SEQUENCE_NUMBER as success', async () => {
+    const c = await cluster(() => ({ errorCode: 46 }));
+    fake = c.broker;
+    const p = producerFor(fake.port);
+    const m = await p.send({ topic: TOPIC, value: 'dup' });
+    await p.close();
+    expect(m.partition).toBe(0);
+    expect(c.sent.length).toBe(1);
+  });
+
+  it('splits a batch the broker finds too large, and delivers every record in order', async () => {
+    const c = await cluster((_, batch) => ({ errorCode: batch.values.length > 2 ? 10 : 0 }));
+    fake = c.broker;
+    const p = producerFor(fake.port);
+    const values = ['r0', 'r1', 'r2', 'r3', 'r4'];
+    const metas = await Promise.all(values.map((value) => p.send({ topic: TOPIC, value })));
+    await p.close();
+    expect(metas.map((m) => m.offset)).toEqual([0n, 1n, 2n, 3n, 4n]);
+    const delivered = c.sent.filter((b) => b.values.length <= 2).flatMap((b) => b.values);
+    expect(delivered).toEqual(values);
+  });
+
+  it('rejects only the records a KIP-467 answer names; the others go out again', async () => {
+    const c = await cluster((call) => (call === 1 ? { errorCode: 87, recordErrors: [{ batchIndex: 1, batchIndexErrorMessage: 'bad record' }] } : { errorCode: 0 }));
+    fake = c.broker;
+    const p = producerFor(fake.port);
+    const results = await Promise.allSettled(['x0', 'x1', 'x2'].map((value) => p.send({ topic: TOPIC, value })));
+    await p.close();
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(String((results[1] as PromiseRejectedResult).reason.message)).toContain('bad record');
+    expect(c.sent[1]!.values).toEqual(['x0', 'x2']);
+  });
+
+  it('fails a non-retriable error at once, naming the topic', async () => {
+    const c = await cluster(() => ({ errorCode: 17 })); // INVALID_TOPIC_EXCEPTION
+    fake = c.broker;
+    const p = producerFor(fake.port);
+    const err = (await p.send({ topic: TOPIC, value: 'v' }).catch((e: unknown) => e)) as KafkaError;
+    await p.close();
+    expect(err).toBeInstanceOf(KafkaError);
+    expect(err.message).toMatch(/INVALID_TOPIC_EXCEPTION.*topic faults/);
+    expect(c.sent.length).toBe(1);
+  });
+
+  it('gives up after deliveryTimeoutMs with a timeout that names the last error', async () => {
+    const c = await cluster(() => ({ errorCode: 19 })); // NOT_ENOUGH_REPLICAS, for ever
+    fake = c.broker;
+    const p = producerFor(fake.port, { deliveryTimeoutMs: 600, requestTimeoutMs: 500, lingerMs: 0 });
+    const t0 = Date.now();
+    const err = (await p.send({ topic: TOPIC, value: 'v' }).catch((e: unknown) => e)) as KafkaError;
+    await p.close();
+    expect(err).toBeInstanceOf(KafkaTimeoutError);
+    expect(err.message).toMatch(/deliveryTimeoutMs 600.*NOT_ENOUGH_REPLICAS/);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(550);
+    expect(c.sent.length).toBeGreaterThan(3);
+  });
+});
