@@ -20,6 +20,7 @@ interface SentBatch {
 /** A one-broker cluster whose Produce answers come from `answer`, in order. */
 async function cluster(answer: (call: number, batch: SentBatch) => { errorCode: number; recordErrors?: Array<{ batchIndex: number; batchIndexErrorMessage: string | null }> }) {
   const sent: SentBatch[] = [];
+  const acks: number[] = [];
   let offset = 0n;
   let producerIds = 0;
   const broker: FakeBroker = await startFakeBroker((req: FakeRequest) => {
@@ -36,6 +37,7 @@ async function cluster(answer: (call: number, batch: SentBatch) => { errorCode: 
       reply({ throttleTimeMs: 0, errorCode: 0, producerId: 42n + BigInt(producerIds++), producerEpoch: 0 });
     } else if (req.api.name === 'Produce') {
       const body = req.body as ProduceRequest;
+      acks.push(body.acks);
       const records = body.topicData[0]!.partitionData[0]!.records!;
       const b = decodeRecordBatch(records);
       const batch: SentBatch = {
@@ -46,6 +48,7 @@ async function cluster(answer: (call: number, batch: SentBatch) => { errorCode: 
       };
       sent.push(batch);
       const { errorCode, recordErrors = [] } = answer(sent.length, batch);
+      if (body.acks === 0) return; // no answer at all, as a broker does
       const baseOffset = errorCode === 0 ? offset : -1n;
       if (errorCode === 0) offset += BigInt(batch.values.length);
       reply({
@@ -54,7 +57,7 @@ async function cluster(answer: (call: number, batch: SentBatch) => { errorCode: 
       });
     }
   });
-  return { broker, sent };
+  return { broker, sent, acks };
 }
 
 let fake: FakeBroker | undefined;
@@ -149,5 +152,18 @@ describe('producer against scripted broker errors', () => {
     expect(err.message).toMatch(/deliveryTimeoutMs 600.*NOT_ENOUGH_REPLICAS/);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(550);
     expect(c.sent.length).toBeGreaterThan(3);
+  });
+
+  it('with acks 0, resolves once written, with offset -1, and the broker answers nothing', async () => {
+    const c = await cluster(() => ({ errorCode: 0 }));
+    fake = c.broker;
+    const p = producerFor(fake.port, { acks: 0 });
+    expect(p.options.enableIdempotence).toBe(false);
+    const metas = await Promise.all(['a', 'b'].map((value) => p.send({ topic: TOPIC, value })));
+    await p.close();
+    expect(metas.map((m) => m.offset)).toEqual([-1n, -1n]);
+    for (let i = 0; i < 100 && c.acks.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(c.acks).toEqual([0]);
+    expect(c.sent[0]!.producerId).toBe(-1n);
   });
 });
