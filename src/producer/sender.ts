@@ -114,6 +114,8 @@ export class Sender {
   }
 
   drain(): void {
+    // metadataMaxAgeMs: refresh even without errors, so new partitions and moved leaders are seen.
+    if (this.metadata.stale) this.refreshMetadata();
     if (this.state && this.epochBumpNeeded) {
       this.bumpEpoch();
       return;

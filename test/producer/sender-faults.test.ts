@@ -22,10 +22,12 @@ async function cluster(answer: (call: number, batch: SentBatch) => { errorCode: 
   const sent: SentBatch[] = [];
   const acks: number[] = [];
   let offset = 0n;
+  let metadataCalls = 0;
   let producerIds = 0;
   const broker: FakeBroker = await startFakeBroker((req: FakeRequest) => {
     const reply = (body: unknown) => req.socket.write(responseFrame(req, body));
     if (req.api.name === 'Metadata') {
+      metadataCalls++;
       reply({
         throttleTimeMs: 0,
         brokers: [{ nodeId: 1, host: '127.0.0.1', port: broker.port, rack: null }],
@@ -57,7 +59,7 @@ async function cluster(answer: (call: number, batch: SentBatch) => { errorCode: 
       });
     }
   });
-  return { broker, sent, acks };
+  return { broker, sent, acks, metadataCalls: () => metadataCalls };
 }
 
 let fake: FakeBroker | undefined;
@@ -165,5 +167,18 @@ describe('producer against scripted broker errors', () => {
     for (let i = 0; i < 100 && c.acks.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(c.acks).toEqual([0]);
     expect(c.sent[0]!.producerId).toBe(-1n);
+  });
+
+  it('refreshes metadata once it is older than metadataMaxAgeMs', async () => {
+    const c = await cluster(() => ({ errorCode: 0 }));
+    fake = c.broker;
+    const p = producerFor(fake.port, { metadataMaxAgeMs: 200 });
+    await p.send({ topic: TOPIC, value: 'a' });
+    const before = c.metadataCalls();
+    await new Promise((r) => setTimeout(r, 300));
+    await p.send({ topic: TOPIC, value: 'b' });
+    await new Promise((r) => setTimeout(r, 50));
+    await p.close();
+    expect(c.metadataCalls()).toBeGreaterThan(before);
   });
 });
