@@ -142,7 +142,12 @@ export class Metadata {
         throw new KafkaError(`topic ${topic} is not in the cluster metadata after ${maxWaitMs} ms (maxBlockMs)`, true, { topic });
       }
       if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(this.opts.retryBackoffMs ?? 100, Math.max(0, deadline - Date.now()))));
-      await this.refresh();
+      try {
+        await this.refresh();
+      } catch (e) {
+        // A broker restarting or a connection dropping: keep trying until the deadline.
+        if (!(e instanceof KafkaError) || !e.retriable || Date.now() >= deadline) throw e;
+      }
     }
   }
 }

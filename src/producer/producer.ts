@@ -208,13 +208,29 @@ export class Producer<K = unknown, V = unknown> {
     else this.sender.wakeAt(now + this.options.lingerMs);
   }
 
+  /**
+   * Connects, trying again while the failure is retriable and time is left
+   * (as a Java send() waits up to maxBlockMs for its first metadata); the last
+   * error, which names every address that failed, is thrown after that.
+   */
+  private async connectWithin(left: () => number): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.connect();
+      } catch (e) {
+        if (!(e instanceof KafkaError) || !e.retriable || left() <= 0) throw e;
+        await new Promise((r) => setTimeout(r, Math.min(left(), this.options.reconnectBackoffMs * 2 ** Math.min(attempt, 10), this.options.reconnectBackoffMaxMs)));
+      }
+    }
+  }
+
   /** Works through the waiting sends in order, each within its own maxBlockMs. */
   private async drainWaiting(): Promise<void> {
     while (this.waiting.length > 0) {
       const s = this.waiting[0] as PendingSend;
       const left = () => Math.max(0, this.options.maxBlockMs - (Date.now() - s.started));
       try {
-        if (!this.connected) await this.connect();
+        if (!this.connected) await this.connectWithin(left);
         const partitions = this.metadata.partitionsFor(s.topic) ?? (await this.metadata.waitForTopic(s.topic, left()));
         // As in Java, the topic's metadata comes first (so its errors name the topic), then the producer id.
         if (this.state && !this.state.ready && !this.txn) await this.producerId();

@@ -43,7 +43,7 @@ export interface FakeBroker {
  * ApiVersions handshake (which it answers itself unless `handle` returns true
  * for it) and writes what it likes to the socket.
  */
-export async function startFakeBroker(handle: (req: FakeRequest) => boolean | void): Promise<FakeBroker> {
+export async function startFakeBroker(handle: (req: FakeRequest) => boolean | void, port = 0): Promise<FakeBroker> {
   const requests: FakeRequest[] = [];
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
@@ -59,10 +59,10 @@ export async function startFakeBroker(handle: (req: FakeRequest) => boolean | vo
     });
     socket.on('data', (c: Buffer) => frames.push(c));
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  const bound = (server.address() as net.AddressInfo).port;
   return {
-    port,
+    port: bound,
     requests,
     sockets,
     close: () =>

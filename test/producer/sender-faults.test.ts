@@ -18,7 +18,7 @@ interface SentBatch {
 }
 
 /** A one-broker cluster whose Produce answers come from `answer`, in order. */
-async function cluster(answer: (call: number, batch: SentBatch) => { errorCode: number; recordErrors?: Array<{ batchIndex: number; batchIndexErrorMessage: string | null }> }) {
+async function cluster(answer: (call: number, batch: SentBatch) => { errorCode: number; recordErrors?: Array<{ batchIndex: number; batchIndexErrorMessage: string | null }> }, port = 0) {
   const sent: SentBatch[] = [];
   const acks: number[] = [];
   let offset = 0n;
@@ -58,7 +58,7 @@ async function cluster(answer: (call: number, batch: SentBatch) => { errorCode: 
         responses: [{ name: TOPIC, partitionResponses: [{ index: 0, errorCode, baseOffset, logAppendTimeMs: -1n, logStartOffset: 0n, recordErrors, errorMessage: null }] }],
       });
     }
-  });
+  }, port);
   return { broker, sent, acks, metadataCalls: () => metadataCalls };
 }
 
@@ -180,5 +180,29 @@ describe('producer against scripted broker errors', () => {
     await new Promise((r) => setTimeout(r, 50));
     await p.close();
     expect(c.metadataCalls()).toBeGreaterThan(before);
+  });
+
+  it('waits for a cluster that is not up yet, within maxBlockMs, instead of failing at once', async () => {
+    // Find a free port, then start the broker on it only after the send began.
+    const probe = await cluster(() => ({ errorCode: 0 }));
+    const port = probe.broker.port;
+    await probe.broker.close();
+    const p = producerFor(port, { maxBlockMs: 5000, reconnectBackoffMaxMs: 100 });
+    const sending = p.send({ topic: TOPIC, value: 'late' });
+    await new Promise((r) => setTimeout(r, 400));
+    const c = await cluster(() => ({ errorCode: 0 }), port);
+    fake = c.broker;
+    const m = await sending;
+    await p.close();
+    expect(m.offset).toBe(0n);
+  });
+
+  it('gives up after maxBlockMs when no bootstrap server answers, naming each address', async () => {
+    const p = producerFor(1, { maxBlockMs: 500 });
+    const t0 = Date.now();
+    const err = (await p.send({ topic: TOPIC, value: 'x' }).catch((e: unknown) => e)) as Error;
+    await p.close();
+    expect(err.message).toMatch(/none of the bootstrap servers could be reached[\s\S]*127\.0\.0\.1:1.*connection refused/);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(450);
   });
 });
