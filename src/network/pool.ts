@@ -174,7 +174,7 @@ export class ConnectionPool {
         if (e instanceof KafkaError && !e.retriable) throw e;
       }
     }
-    throw last ?? new KafkaConnectionError('no broker or bootstrap server is known');
+    throw last ?? new KafkaConnectionError(this.closed ? 'the client is closed' : 'no broker or bootstrap server is known', {}, !this.closed);
   }
 
   /** Sends a request to a broker (or any, for metadata) and resolves to the response body. */
@@ -215,11 +215,13 @@ export class ConnectionPool {
   }
 
   private async ready(slot: Slot): Promise<Connection> {
-    if (this.closed) throw new KafkaConnectionError('the client is closed');
+    // Not retriable: nothing will reopen a closed client, so callers must not loop on it.
+    if (this.closed) throw new KafkaConnectionError('the client is closed', {}, false);
     if (slot.conn && slot.conn.state === 'ready') return slot.conn;
     if (slot.dialing) return slot.dialing;
     const wait = slot.notBefore - this.clock.now();
     if (wait > 0) await new Promise<void>((r) => this.clock.setTimeout(r, wait));
+    if (this.closed) throw new KafkaConnectionError('the client is closed', {}, false);
     if (slot.conn && slot.conn.state === 'ready') return slot.conn;
     return slot.dialing ?? this.dial(slot);
   }
@@ -235,7 +237,7 @@ export class ConnectionPool {
         slot.dialing = undefined;
         if (this.closed || this.slots.get(slot.key) !== slot) {
           conn.close();
-          throw new KafkaConnectionError('the client closed while connecting');
+          throw new KafkaConnectionError('the client closed while connecting', {}, false);
         }
         slot.conn = conn;
         slot.failures = 0;

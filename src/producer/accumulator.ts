@@ -23,6 +23,8 @@ export function estimateRecordSize(key: Uint8Array | null, value: Uint8Array | n
   return size;
 }
 
+let batchCounter = 0;
+
 /** Size of a v2 batch header. */
 export const BATCH_OVERHEAD = 61;
 
@@ -46,6 +48,9 @@ export class ProducerBatch {
   done = false;
   /** The error of the last failed attempt, for the message if the batch expires. */
   lastError: KafkaError | undefined;
+
+  /** Creation order: batches that come back for another try go back in this order (sequence numbers may have been reset). */
+  order = ++batchCounter;
 
   constructor(
     readonly topic: string,
@@ -188,12 +193,15 @@ export class RecordAccumulator {
     return n;
   }
 
-  /** Puts a batch back at the front of its queue, in sequence order (retries). */
+  /** Puts a batch back in its queue in creation order (retries, splits), ahead of younger batches. */
   requeue(batch: ProducerBatch): void {
     const q = this.queue(batch.topic, batch.partition);
     batch.closed = true;
     let i = 0;
-    while (i < q.length && (q[i] as ProducerBatch).baseSequence >= 0 && (q[i] as ProducerBatch).baseSequence < batch.baseSequence) i++;
+    // Halves of a split share their parent's order; between them (and among their own halves) the sequence decides.
+    const before = (x: ProducerBatch) =>
+      x.order < batch.order || (x.order === batch.order && (x.baseSequence < 0 || batch.baseSequence < 0 || x.baseSequence < batch.baseSequence));
+    while (i < q.length && before(q[i] as ProducerBatch)) i++;
     q.splice(i, 0, batch);
   }
 

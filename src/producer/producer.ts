@@ -24,6 +24,8 @@ interface PendingSend {
   timestamp: number | undefined;
   started: number;
   done: Completion;
+  /** The transaction the record was sent in (transactional producers). */
+  generation: number;
 }
 
 /** One record to send. */
@@ -172,7 +174,7 @@ export class Producer<K = unknown, V = unknown> {
       const limit = size > this.options.maxRequestSize ? `maxRequestSize (${this.options.maxRequestSize} bytes)` : `bufferMemory (${this.options.bufferMemory} bytes)`;
       throw new KafkaError(`RECORD_TOO_LARGE: a record of about ${size} bytes for topic ${topic} is larger than ${limit}`, false, { topic });
     }
-    return { topic, key, value, headers, size, partition: record.partition, timestamp: record.timestamp, started: Date.now(), done };
+    return { topic, key, value, headers, size, partition: record.partition, timestamp: record.timestamp, started: Date.now(), done, generation: this.txn?.generation ?? 0 };
   }
 
   /** The partition for a record, once its topic's partitions are known. */
@@ -241,6 +243,10 @@ export class Producer<K = unknown, V = unknown> {
           this.acc.release(s.size);
           throw new KafkaConfigError('the producer is closed');
         }
+        if (this.txn && s.generation !== this.txn.generation) {
+          this.acc.release(s.size);
+          throw new KafkaError('the transaction this record was sent in was aborted before the record could be added', false, { topic: s.topic });
+        }
         this.append(s, partition);
       } catch (e) {
         s.done.reject(e);
@@ -278,6 +284,9 @@ export class Producer<K = unknown, V = unknown> {
       this.acc.failAll(new KafkaTimeoutError(`the producer was closed before these records were sent (close timeout ${timeoutMs} ms)`));
     }
     this.sender.close();
+    // Sends still waiting for metadata or buffer room fail now rather than at their maxBlockMs.
+    const closedErr = new KafkaConfigError('the producer was closed before this record was added to a batch');
+    for (const w of this.waiting) w.done.reject(closedErr);
     await this.pool.close();
   }
 

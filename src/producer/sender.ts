@@ -114,6 +114,7 @@ export class Sender {
   }
 
   drain(): void {
+    if (this.closed) return;
     // metadataMaxAgeMs: refresh even without errors, so new partitions and moved leaders are seen.
     if (this.metadata.stale) this.refreshMetadata();
     if (this.state && this.epochBumpNeeded) {
@@ -125,13 +126,14 @@ export class Sender {
     const byLeader = new Map<number, ProducerBatch[]>();
     for (const [topic, byPartition] of this.acc.queues) {
       for (const [partition, q] of byPartition) {
+        // Every batch past deliveryTimeoutMs fails now (not only the first), and the next one sets a wake-up.
+        while (q[0] && now - q[0].createdAt >= this.opts.deliveryTimeoutMs) {
+          const expired = q.shift() as ProducerBatch;
+          this.settleFailed(expired, this.expired(expired, now));
+        }
         const head = q[0];
         if (!head) continue;
-        if (now - head.createdAt >= this.opts.deliveryTimeoutMs) {
-          q.shift();
-          this.settleFailed(head, this.expired(head, now));
-          continue;
-        }
+        nextWake = Math.min(nextWake, head.createdAt + this.opts.deliveryTimeoutMs);
         const ready = head.closed || q.length > 1 || this.flushing > 0 || now - head.createdAt >= this.opts.lingerMs;
         if (!ready) {
           nextWake = Math.min(nextWake, head.createdAt + this.opts.lingerMs);
@@ -143,7 +145,9 @@ export class Sender {
         }
         if (this.hooks.partitionReady && !this.hooks.partitionReady(topic, partition)) continue;
         const ps = this.part(topic, partition);
-        const limit = this.state ? (ps.retrying ? 1 : this.opts.maxInFlightRequestsPerConnection) : Infinity;
+        // Idempotent: up to maxInFlight per partition, one while a retry is pending. Otherwise, with
+        // maxInFlight 1 (Java's way to keep order without idempotence), one per partition.
+        const limit = this.state ? (ps.retrying ? 1 : this.opts.maxInFlightRequestsPerConnection) : this.opts.maxInFlightRequestsPerConnection === 1 ? 1 : Infinity;
         if (ps.inFlight >= limit) continue;
         const leader = this.metadata.leaderFor(topic, partition);
         if (leader < 0) {
@@ -154,11 +158,14 @@ export class Sender {
         // Like Java's sender: while a broker's connection is full, keep its batches here; a later
         // drain packs them into one request instead of queueing many small ones behind each other.
         if (!byLeader.has(leader) && this.pool.inFlightTo(leader) >= this.opts.maxInFlightRequestsPerConnection) continue;
+        const group = byLeader.get(leader) ?? [];
+        // Java's max.request.size: stop adding partitions once the request would be too large.
+        const groupBytes = group.reduce((n, b) => n + (b.encoded?.length ?? b.bytes), 0);
+        if (group.length > 0 && groupBytes + (head.encoded?.length ?? head.bytes) > this.opts.maxRequestSize) continue;
         q.shift();
         ps.inFlight++;
-        let group = byLeader.get(leader);
-        if (!group) byLeader.set(leader, (group = []));
         group.push(head);
+        byLeader.set(leader, group);
       }
     }
     for (const [leader, batches] of byLeader) void this.send(leader, batches);
@@ -176,7 +183,7 @@ export class Sender {
 
   private encode(b: ProducerBatch): Buffer {
     if (b.encoded) return b.encoded;
-    if (this.state) {
+    if (this.state && b.baseSequence < 0) {
       b.producerId = this.state.producerId;
       b.producerEpoch = this.state.epoch;
       b.baseSequence = this.state.takeSequence(b.topic, b.partition, b.count);
@@ -282,12 +289,12 @@ export class Sender {
         );
         this.settleFailed(b, e);
         this.inFlight--;
-        this.checkIdle();
+        this.drain();
       },
       () => {
         this.settleFailed(b, err);
         this.inFlight--;
-        this.checkIdle();
+        this.drain();
       },
     );
   }
@@ -301,7 +308,12 @@ export class Sender {
     return res.results[0]?.configs.find((c) => c.name === 'max.message.bytes')?.value ?? undefined;
   }
 
-  /** Splits a batch the broker found too large into two, sent again from scratch. */
+  /**
+   * Splits a batch the broker found too large into two. As in Java, the halves
+   * keep the original's producer id, epoch and sequence range (first half from
+   * its base sequence, second half after it), so no gap opens before the
+   * batches sent after it.
+   */
   private split(b: ProducerBatch): void {
     const half = Math.ceil(b.count / 2);
     const parts = [new ProducerBatch(b.topic, b.partition, b.createdAt), new ProducerBatch(b.topic, b.partition, b.createdAt)];
@@ -311,14 +323,21 @@ export class Sender {
       target.completions.push(b.completions[i]!);
     });
     parts[0]!.reserved = b.reserved;
-    log('splitting a too-large batch of %d records for %s-%d', b.count, b.topic, b.partition);
-    this.part(b.topic, b.partition).inFlight--;
-    b.done = true;
-    if (this.state) this.epochBumpNeeded = this.opts.transactionalId === null;
-    for (const x of parts.reverse()) {
-      x.closed = true;
-      this.acc.queue(b.topic, b.partition).unshift(x);
+    parts[0]!.order = b.order;
+    parts[1]!.order = b.order;
+    if (b.baseSequence >= 0) {
+      parts.forEach((x, i) => {
+        x.producerId = b.producerId;
+        x.producerEpoch = b.producerEpoch;
+        x.baseSequence = (b.baseSequence + (i === 0 ? 0 : half)) % 2147483648;
+      });
     }
+    log('splitting a too-large batch of %d records for %s-%d', b.count, b.topic, b.partition);
+    const ps = this.part(b.topic, b.partition);
+    ps.inFlight--;
+    ps.retrying = this.state !== null;
+    b.done = true;
+    for (const x of parts) this.acc.requeue(x);
   }
 
   /** KIP-467: reject only the records the broker named; send the others again. */
@@ -335,12 +354,17 @@ export class Sender {
     this.part(b.topic, b.partition).inFlight--;
     b.done = true;
     rest.reserved = b.reserved;
-    if (rest.count === 0) this.acc.release(rest.reserved);
-    else {
-      rest.closed = true;
-      if (this.state) this.epochBumpNeeded = this.opts.transactionalId === null;
-      this.acc.queue(b.topic, b.partition).unshift(rest);
+    rest.order = b.order;
+    if (rest.count === 0) {
+      this.acc.release(rest.reserved);
+    } else if (this.opts.transactionalId !== null) {
+      // A transaction cannot resend part of a batch without a sequence gap; it must be aborted anyway.
+      this.settleFailed(rest, new KafkaError(`${rest.count} record(s) were sent in a batch the broker refused for other records: ${err.message}`, false, err.context));
+    } else {
+      if (this.state) this.epochBumpNeeded = true;
+      this.acc.requeue(rest);
     }
+    if (this.opts.transactionalId !== null) this.hooks.onBatchError?.(err);
   }
 
   private settle(b: ProducerBatch, outcome: 'ok' | 'retry' | 'reset' | 'fail', err?: KafkaError, baseOffset = -1n, appendTime = -1, now = Date.now()): void {
@@ -354,6 +378,10 @@ export class Sender {
     }
     b.lastError = err;
     const timeLeft = b.createdAt + this.opts.deliveryTimeoutMs - now;
+    if (this.closed && outcome !== 'fail') {
+      this.settleFailed(b, new KafkaError(`the producer was closed before ${b.count} record(s) for ${b.topic}-${b.partition} were acknowledged`, false, { topic: b.topic, partition: b.partition, cause: err }));
+      return;
+    }
     if ((outcome === 'retry' || outcome === 'reset') && timeLeft > 0 && b.attempts <= this.opts.retries) {
       if (outcome === 'reset') {
         b.encoded = null;
@@ -370,6 +398,12 @@ export class Sender {
   private settleFailed(b: ProducerBatch, err: KafkaError): void {
     b.fail(err);
     this.acc.release(b.reserved);
+    // Its sequence numbers were taken but never written: later batches would find a gap. An idempotent
+    // producer starts a new epoch; a transactional one does so when the transaction is aborted.
+    if (this.state && b.baseSequence >= 0) {
+      this.part(b.topic, b.partition).retrying = false;
+      if (this.opts.transactionalId === null && !this.closed) this.epochBumpNeeded = true;
+    }
     this.hooks.onBatchError?.(err);
   }
 
@@ -396,7 +430,11 @@ export class Sender {
       });
   }
 
+  private closed = false;
+
+  /** Stops sending: no more drains or timers; batches coming back from the brokers fail instead of retrying. */
   close(): void {
+    this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }

@@ -92,6 +92,7 @@ export class TransactionManager {
 
   /** Records an error a batch hit while in a transaction (the sender calls it). */
   batchFailed(err: KafkaError): void {
+    this.sequenceGap = true;
     if (this.state !== 'in-transaction' && this.state !== 'committing') return;
     try {
       this.fail(err);
@@ -186,7 +187,7 @@ export class TransactionManager {
 
   private addPending(): Promise<void> {
     this.adding = (async () => {
-      while (this.pending.size > 0 && this.state === 'in-transaction') {
+      while (this.pending.size > 0 && (this.state === 'in-transaction' || this.state === 'committing')) {
         const batch = [...this.pending.entries()];
         const topics = new Map<string, number[]>();
         for (const [, tp] of batch) {
@@ -232,6 +233,7 @@ export class TransactionManager {
         producerEpoch: this.producer.epoch,
         groupId: g.groupId,
       }));
+      this.offsetsAdded = true;
       const groupCoordinator = await this.findCoordinator(0, g.groupId);
       const topics = new Map<string, TopicPartitionOffset[]>();
       for (const o of offsets) topics.set(o.topic, [...(topics.get(o.topic) ?? []), o]);
@@ -259,10 +261,13 @@ export class TransactionManager {
     if (commit) this.require('in-transaction');
     else this.require('in-transaction', 'abortable-error');
     this.state = commit ? 'committing' : 'aborting';
+    // Sends still queued in an aborted transaction must not be appended to the next one.
+    if (!commit) this.generation++;
     await flush();
     if (commit && this.error && (this.state as TransactionState) === 'abortable-error') throw this.error;
     await this.adding;
-    if (this.added.size > 0 || this.pending.size === 0) {
+    // The coordinator knows a transaction only once something was added to it; an empty one ends here (as in Java).
+    if (this.added.size > 0 || this.offsetsAdded) {
       try {
         await this.call<EndTxnResponse>('EndTxn', () => ({
           transactionalId: this.transactionalId,
@@ -274,9 +279,36 @@ export class TransactionManager {
         this.fail(e as KafkaError);
       }
     }
+    // A batch that failed used sequence numbers the broker never saw: a new epoch starts every partition at 0 (KIP-360).
+    if (!commit && this.sequenceGap) {
+      try {
+        await this.call<InitProducerIdResponse>('InitProducerId', () => ({
+          transactionalId: this.transactionalId,
+          transactionTimeoutMs: this.timeoutMs,
+          producerId: this.producer.producerId,
+          producerEpoch: this.producer.epoch,
+        })).then((res) => {
+          this.producer.producerId = res.producerId;
+          this.producer.epoch = res.producerEpoch;
+          this.producer.resetSequences();
+        });
+      } catch (e) {
+        this.fail(e as KafkaError);
+      }
+    }
     this.added.clear();
     this.pending.clear();
+    this.offsetsAdded = false;
+    this.sequenceGap = false;
     this.error = null;
+    if (commit) this.generation++;
     this.state = 'ready';
   }
+
+  /** Offsets were added to the current transaction (sendOffsetsToTransaction). */
+  private offsetsAdded = false;
+  /** A batch of this transaction failed after taking sequence numbers. */
+  sequenceGap = false;
+  /** Counts transactions, so a send queued in one is never appended to the next. */
+  generation = 0;
 }

@@ -64,4 +64,70 @@ describe.skipIf(noKafka)('transactions', () => {
       await p.close();
     }
   });
+
+  it('an empty transaction commits and aborts cleanly, and the next one works', async () => {
+    const topic = uniqueTopic('txn-empty');
+    await createTopic(topic, 1);
+    const p = new Producer({ bootstrapServers: kafka.bootstrap, transactionalId: uniqueTopic('txid') });
+    try {
+      await p.initTransactions();
+      p.beginTransaction();
+      await p.commitTransaction();
+      p.beginTransaction();
+      await p.abortTransaction();
+      p.beginTransaction();
+      await p.send({ topic, value: 'after-empty' });
+      await p.commitTransaction();
+    } finally {
+      await p.close();
+    }
+    const back = await javaConsume(topic, 1, { readCommitted: true, timeoutMs: 10_000 });
+    expect(back.map((r) => r.value)).toEqual(['after-empty']);
+  });
+
+  it('after a batch fails and the transaction is aborted, later transactions on that partition still work', async () => {
+    const topic = uniqueTopic('txn-gap');
+    await createTopic(topic, 1, undefined, { 'max.message.bytes': '1000' });
+    const p = new Producer({ bootstrapServers: kafka.bootstrap, transactionalId: uniqueTopic('txid'), lingerMs: 0 });
+    try {
+      await p.initTransactions();
+      p.beginTransaction();
+      await p.send({ topic, value: 'ok-1' });
+      await expect(p.send({ topic, value: Buffer.alloc(1500, 1) })).rejects.toThrow(/RECORD_TOO_LARGE/);
+      await expect(p.commitTransaction()).rejects.toThrow(/must be aborted/);
+      await p.abortTransaction();
+      for (let i = 0; i < 3; i++) {
+        p.beginTransaction();
+        await p.send({ topic, value: `later-${i}` });
+        await p.commitTransaction();
+      }
+    } finally {
+      await p.close();
+    }
+    const back = await javaConsume(topic, 3, { readCommitted: true, timeoutMs: 10_000 });
+    expect(back.map((r) => r.value)).toEqual(['later-0', 'later-1', 'later-2']);
+  });
+
+  it('commit sends records not yet sent, to partitions not yet in the transaction', async () => {
+    const first = uniqueTopic('txn-late-a');
+    const second = uniqueTopic('txn-late-b');
+    await createTopic(first, 1);
+    await createTopic(second, 1);
+    const p = new Producer({ bootstrapServers: kafka.bootstrap, transactionalId: uniqueTopic('txid'), lingerMs: 50 });
+    try {
+      await p.initTransactions();
+      p.beginTransaction();
+      await p.send({ topic: first, value: 'warm' });
+      await p.commitTransaction();
+      p.beginTransaction();
+      const pending = [p.send({ topic: first, value: 'x' }), p.send({ topic: second, value: 'y' })];
+      await p.commitTransaction();
+      const metas = await Promise.all(pending);
+      expect(metas.map((m) => m.offset >= 0n)).toEqual([true, true]);
+    } finally {
+      await p.close();
+    }
+    const back = await javaConsume(second, 1, { readCommitted: true, timeoutMs: 10_000 });
+    expect(back.map((r) => r.value)).toEqual(['y']);
+  });
 });
