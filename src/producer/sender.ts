@@ -123,6 +123,7 @@ export class Sender {
     }
     const now = Date.now();
     let nextWake = Infinity;
+    let moreReady = false;
     const byLeader = new Map<number, ProducerBatch[]>();
     for (const [topic, byPartition] of this.acc.queues) {
       for (const [partition, q] of byPartition) {
@@ -166,9 +167,12 @@ export class Sender {
         ps.inFlight++;
         group.push(head);
         byLeader.set(leader, group);
+        // More ready batches behind this one: drain again once this request is on its way (Java's sender loops too).
+        if (q.length > 0 && (q.length > 1 || q[0]!.closed || this.flushing > 0)) moreReady = true;
       }
     }
     for (const [leader, batches] of byLeader) void this.send(leader, batches);
+    if (moreReady && byLeader.size > 0) this.wakeup();
     if (nextWake !== Infinity) this.wakeAt(nextWake);
     this.checkIdle();
   }

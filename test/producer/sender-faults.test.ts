@@ -205,4 +205,59 @@ describe('producer against scripted broker errors', () => {
     expect(err.message).toMatch(/none of the bootstrap servers could be reached[\s\S]*127\.0\.0\.1:1.*connection refused/);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(450);
   });
+
+  it('keeps the partition order when the first of several in-flight batches hits UNKNOWN_PRODUCER_ID', async () => {
+    // The first try of a fails with 59; b and c, already in flight behind it, get OUT_OF_ORDER_SEQUENCE_NUMBER as a broker would.
+    const seen = new Set<string>();
+    const c = await cluster((_, batch) => {
+      const v = batch.values[0]!;
+      const first = !seen.has(v);
+      seen.add(v);
+      return { errorCode: !first ? 0 : v === 'a' ? 59 : v === 'b' || v === 'c' ? 45 : 0 };
+    });
+    fake = c.broker;
+    const p = producerFor(fake.port, { lingerMs: 0, batchSize: 1 });
+    await p.send({ topic: TOPIC, value: 'warm' });
+    const metas = await Promise.all(['a', 'b', 'c'].map((value) => p.send({ topic: TOPIC, value })));
+    await p.close();
+    const attempts = c.sent.slice(1).map((b) => b.values[0]);
+    // At least two went out before the first answer; whatever the timing, the log gets a, b, c in order.
+    expect(attempts.slice(0, 2)).toEqual(['a', 'b']);
+    const written = attempts.filter((v, i) => attempts.indexOf(v) !== i);
+    expect(written).toEqual(['a', 'b', 'c'].filter((v) => attempts.filter((x) => x === v).length > 1));
+    expect(metas.map((m) => m.offset)).toEqual([1n, 2n, 3n]);
+  });
+
+  it('fails every expired batch of a partition whose leader never appears, and flush() returns', async () => {
+    const c = await cluster(() => ({ errorCode: 0 }));
+    fake = c.broker;
+    const p = producerFor(fake.port, { deliveryTimeoutMs: 400, requestTimeoutMs: 300, lingerMs: 0, batchSize: 1 });
+    await p.send({ topic: TOPIC, value: 'warm' });
+    // The leader disappears from this producer's view (as while a partition has none).
+    p.metadata.topics.get(TOPIC)!.partitions[0]!.leader = -1;
+    p.metadata.refresh = async () => undefined;
+    const results = await Promise.allSettled(['a', 'b', 'c'].map((value) => p.send({ topic: TOPIC, value })));
+    await p.flush();
+    await p.close();
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(String((results[2] as PromiseRejectedResult).reason.message)).toMatch(/expired/);
+  });
+
+  it('close() stops retrying: records still in the producer fail at once, saying it was closed', async () => {
+    const c = await cluster(() => ({ errorCode: 19 })); // retriable for ever
+    fake = c.broker;
+    const p = producerFor(fake.port, { lingerMs: 0 });
+    const sending = p.send({ topic: TOPIC, value: 'v' }).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 100));
+    const t0 = Date.now();
+    await p.close({ timeoutMs: 200 });
+    const err = (await sending) as KafkaError;
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(err).toBeInstanceOf(KafkaError);
+    expect(err.message).toMatch(/closed/);
+    // Nothing is sent after close() returned.
+    const sentAtClose = c.sent.length;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(c.sent.length).toBe(sentAtClose);
+  });
 });
