@@ -132,8 +132,14 @@ export class Connection {
     if (opts.sasl) validateSaslOptions(opts.sasl);
     const c = new Connection(opts);
     await c.dial();
-    await c.handshake();
-    if (opts.sasl) await c.authenticate();
+    try {
+      await c.handshake();
+      if (opts.sasl) await c.authenticate();
+    } catch (e) {
+      // Whatever failed after the socket opened (a garbled handshake answer, a refused login), close it.
+      c.close(e instanceof KafkaError ? e : new KafkaProtocolError(String(e)));
+      throw e;
+    }
     c.state = 'ready';
     return c;
   }

@@ -141,4 +141,16 @@ describe('Connection against a scripted broker', () => {
     expect(c.state).toBe('ready');
     c.close();
   });
+
+  it('closes the socket when the handshake answer is garbage', async () => {
+    broker = await startFakeBroker((req) => {
+      if (req.api.name !== 'ApiVersions') return;
+      req.socket.write(Buffer.from([0, 0, 0, 8, 0, 0, 0, req.correlationId, 0x7f, 0xff, 0xff, 0xff]));
+      return true;
+    });
+    const err = await Connection.open({ host: '127.0.0.1', port: broker.port }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KafkaProtocolError);
+    for (let i = 0; i < 50 && broker.sockets.size > 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(broker.sockets.size).toBe(0);
+  });
 });
