@@ -20,8 +20,12 @@ export interface TopicInfo {
   name: string;
   topicId: string;
   partitions: PartitionInfo[];
+  /** Partitions with a known leader, kept with the metadata so sends need not work it out. */
+  available: number[];
   errorCode: number;
 }
+
+const withLeader = (partitions: PartitionInfo[]) => partitions.filter((p) => p.leader >= 0).map((p) => p.partition);
 
 export interface MetadataOptions {
   /** Refresh at least this often even without errors (default 300000, as metadata.max.age.ms). */
@@ -95,7 +99,7 @@ export class Metadata {
           errorCode: p.errorCode,
         }))
         .sort((a, b) => a.partition - b.partition);
-      this.topics.set(t.name, { name: t.name, topicId: t.topicId, partitions, errorCode: t.errorCode });
+      this.topics.set(t.name, { name: t.name, topicId: t.topicId, partitions, available: withLeader(partitions), errorCode: t.errorCode });
     }
     this.updatedAt = Date.now();
     log('metadata: %d brokers, topics %o', res.brokers.length, res.topics.map((t) => `${t.name}(${t.partitions.length}, error ${t.errorCode})`));
@@ -104,16 +108,23 @@ export class Metadata {
 
   /** Takes a new leader a broker named in an error response (KIP-951), if it is newer than what we know. */
   setLeader(topic: string, partition: number, leader: number, leaderEpoch: number): boolean {
-    const p = this.topics.get(topic)?.partitions.find((x) => x.partition === partition);
-    if (!p || leader < 0 || leaderEpoch <= p.leaderEpoch) return false;
+    const t = this.topics.get(topic);
+    const p = t?.partitions.find((x) => x.partition === partition);
+    if (!t || !p || leader < 0 || leaderEpoch <= p.leaderEpoch) return false;
     p.leader = leader;
     p.leaderEpoch = leaderEpoch;
+    t.available = withLeader(t.partitions);
     return true;
   }
 
   /** Leader of a partition, or -1 when unknown. */
   leaderFor(topic: string, partition: number): number {
     return this.topics.get(topic)?.partitions[partition]?.leader ?? -1;
+  }
+
+  /** Partitions with a known leader (empty while the topic is unknown). */
+  availablePartitions(topic: string): number[] {
+    return this.topics.get(topic)?.available ?? [];
   }
 
   /** Partitions of a topic, or undefined while it is unknown. */

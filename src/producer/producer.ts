@@ -186,7 +186,7 @@ export class Producer<K = unknown, V = unknown> {
       }
       return s.partition;
     }
-    const available = partitions.filter((p) => p.leader >= 0).map((p) => p.partition);
+    const available = this.metadata.availablePartitions(s.topic);
     const chosen = this.partitioner({ topic: s.topic, key: this.options.partitionerIgnoreKeys ? null : s.key, partitionCount: count, availablePartitions: available });
     return chosen ?? this.sticky.partition(s.topic, s.size, count, available, (p) => this.acc.queuedBytes(s.topic, p));
   }

@@ -1,7 +1,7 @@
 import createDebug from 'debug';
 import type { Metadata } from '../cluster/metadata.js';
 import { KafkaError, KafkaTimeoutError } from '../errors.js';
-import { errorFor, errorName } from '../messages/error-codes.js';
+import { errorFor } from '../messages/error-codes.js';
 import type { DescribeConfigsResponse, ProduceResponse } from '../messages/generated/index.js';
 import { backoffMs } from '../network/backoff.js';
 import type { ConnectionPool } from '../network/pool.js';
@@ -124,6 +124,7 @@ export class Sender {
     const now = Date.now();
     let nextWake = Infinity;
     let moreReady = false;
+    const bytesFor = new Map<number, number>();
     const byLeader = new Map<number, ProducerBatch[]>();
     for (const [topic, byPartition] of this.acc.queues) {
       for (const [partition, q] of byPartition) {
@@ -161,12 +162,14 @@ export class Sender {
         if (!byLeader.has(leader) && this.pool.inFlightTo(leader) >= this.opts.maxInFlightRequestsPerConnection) continue;
         const group = byLeader.get(leader) ?? [];
         // Java's max.request.size: stop adding partitions once the request would be too large.
-        const groupBytes = group.reduce((n, b) => n + (b.encoded?.length ?? b.bytes), 0);
-        if (group.length > 0 && groupBytes + (head.encoded?.length ?? head.bytes) > this.opts.maxRequestSize) continue;
+        const size = head.encoded?.length ?? head.bytes;
+        const groupBytes = bytesFor.get(leader) ?? 0;
+        if (group.length > 0 && groupBytes + size > this.opts.maxRequestSize) continue;
         q.shift();
         ps.inFlight++;
         group.push(head);
         byLeader.set(leader, group);
+        bytesFor.set(leader, groupBytes + size);
         // More ready batches behind this one: drain again once this request is on its way (Java's sender loops too).
         if (q.length > 0 && (q.length > 1 || q[0]!.closed || this.flushing > 0)) moreReady = true;
       }
@@ -426,7 +429,7 @@ export class Sender {
       }
       for (const ps of this.partitions.values()) ps.retrying = false;
     })()
-      .catch((e: unknown) => log('epoch bump failed: %s (%s)', (e as Error).message, errorName(0)))
+      .catch((e: unknown) => log('epoch bump failed: %s', (e as Error).message))
       .finally(() => {
         this.epochBumpNeeded = false;
         this.bumping = null;

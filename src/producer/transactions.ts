@@ -1,6 +1,6 @@
 import createDebug from 'debug';
 import { KafkaConfigError, KafkaError } from '../errors.js';
-import { errorFor } from '../messages/error-codes.js';
+import { errorFor, KafkaBrokerError } from '../messages/error-codes.js';
 import type {
   AddOffsetsToTxnResponse,
   AddPartitionsToTxnResponse,
@@ -77,14 +77,19 @@ export class TransactionManager {
   ) {}
 
   private fail(err: KafkaError): never {
-    const fatal = err instanceof KafkaTransactionError ? err.fatal : err instanceof KafkaError && 'code' in err && FATAL.has((err as { code: number }).code);
-    const e = err instanceof KafkaTransactionError ? err : new KafkaTransactionError(
-      fatal
-        ? `transactionalId ${this.transactionalId} can no longer be used by this producer: ${err.message}${(err as { code?: number }).code === 90 || (err as { code?: number }).code === 47 ? ' (another producer with the same transactionalId has started: this one is fenced; close it)' : ''}`
-        : `the transaction of ${this.transactionalId} failed and must be aborted: ${err.message}`,
-      fatal,
-      err,
-    );
+    const code = err instanceof KafkaBrokerError ? err.code : undefined;
+    const fatal = err instanceof KafkaTransactionError ? err.fatal : code !== undefined && FATAL.has(code);
+    const fenced = code === 90 || code === 47 ? ' (another producer with the same transactionalId has started: this one is fenced; close it)' : '';
+    const e =
+      err instanceof KafkaTransactionError
+        ? err
+        : new KafkaTransactionError(
+            fatal
+              ? `transactionalId ${this.transactionalId} can no longer be used by this producer: ${err.message}${fenced}`
+              : `the transaction of ${this.transactionalId} failed and must be aborted: ${err.message}`,
+            fatal,
+            err,
+          );
     this.error = e;
     this.state = fatal ? 'fatal-error' : 'abortable-error';
     throw e;

@@ -22,3 +22,16 @@ describe.skipIf(noKafka)('the test cluster', () => {
     expect(leaders.size).toBe(nodes >= 3 ? 3 : nodes);
   });
 });
+
+// The integration tests skip only when a cluster or one of its listeners is missing. Under CI that must never
+// happen, so this fails the run instead of letting those tests skip quietly.
+describe.runIf(process.env.CI === 'true')('under CI', () => {
+  it('has the harness cluster with every listener, so no integration test can skip', () => {
+    expect(kafka.unavailable).toBeNull();
+    expect(kafka.clusterDir).not.toBeNull();
+    expect(kafka.bootstrap.split(',')).toHaveLength(3);
+    expect(kafka.sasl).not.toBeNull();
+    expect(kafka.tls).not.toBeNull();
+    if (process.env.KAFKA_MATRIX !== '0') expect(kafka.legacy).not.toBeNull();
+  });
+});

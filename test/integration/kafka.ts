@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { inject } from 'vitest';
 import type { CreateTopicsResponse, MetadataResponse } from '../../src/messages/generated/index.js';
+import { ConnectionPool } from '../../src/network/pool.js';
 import { Cluster } from '../kafka/cluster.mjs';
 import { runKafkaTool, TOOLS } from '../kafka/tools.mjs';
 
@@ -29,19 +30,16 @@ export function kafkaTool(tool: keyof typeof TOOLS, args: string[], opts?: { inp
 
 /** Creates a topic through kafkawire's own CreateTopics codec (faster than the Java tool); waits until every partition has a leader. */
 export async function createTopic(name: string, partitions = 1, replicationFactor = Math.min(3, kafka.bootstrap.split(',').length), configs: Record<string, string> = {}): Promise<void> {
-  const { ConnectionPool } = await import('../../src/network/pool.js');
   const pool = new ConnectionPool({ bootstrapServers: kafka.bootstrap });
   try {
     await pool.start();
-    const meta = await pool.request<MetadataResponse>('any', 'Metadata', { topics: [], allowAutoTopicCreation: false });
     const res = await pool.request<CreateTopicsResponse>('any', 'CreateTopics', {
       topics: [{ name, numPartitions: partitions, replicationFactor, assignments: [], configs: Object.entries(configs).map(([k, value]) => ({ name: k, value })) }],
       timeoutMs: 30_000,
       validateOnly: false,
-    }, { version: undefined });
-    void meta;
+    });
     const t = res.topics[0];
-    // CreateTopics goes to the controller in ZooKeeper mode; in KRaft any broker forwards it.
+    // Any broker forwards CreateTopics to the controller; 36 (TOPIC_ALREADY_EXISTS) is fine for a retry.
     if (!t || (t.errorCode !== 0 && t.errorCode !== 36)) throw new Error(`CreateTopics ${name}: error ${t?.errorCode} ${t?.errorMessage}`);
     for (let i = 0; i < 100; i++) {
       const m = await pool.request<MetadataResponse>('any', 'Metadata', { topics: [{ name, topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }], allowAutoTopicCreation: false });

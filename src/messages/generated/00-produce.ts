@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
 
 /** Writes record batches to partition leaders; sent by producers (idempotent and transactional ones included). v3 introduced the transactionalId and record batch format v2, v8 added per-record error details (KIP-467), and v10 lets the broker point at a new leader inline after NOT_LEADER_OR_FOLLOWER (KIP-951). */
 export const ProduceApi = { key: 0, name: 'Produce', minVersion: 0, maxVersion: 11, flexibleFrom: 9 } as const;

@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
 
 /** Reads record batches from partitions; sent by consumers and by follower replicas (and KRaft voters) to leaders. v7 added incremental fetch sessions (KIP-227), v11 rack-aware follower fetching (KIP-392), v12 flexible encoding with divergence detection, v13 names topics by id instead of name, and v15 moves the follower identity into the tagged replicaState. */
 export const FetchApi = { key: 1, name: 'Fetch', minVersion: 0, maxVersion: 17, flexibleFrom: 12 } as const;

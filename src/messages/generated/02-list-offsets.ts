@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Looks up partition offsets by timestamp or by position (earliest, latest, ...); sent by consumers to the partition leader when resetting or seeking, and by admin clients. v1 returns a single offset per partition, v7 adds max-timestamp lookups (KIP-734), v8/v9 add tiered-storage lookups (KIP-405, KIP-1005) and v10 a timeout for remote lookups. */
 export const ListOffsetsApi = { key: 2, name: 'ListOffsets', minVersion: 0, maxVersion: 10, flexibleFrom: 6 } as const;

@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, nullNotAllowed, writeTags, type TaggedField } from '../runtime.js';
 
 /** Returns the cluster's brokers, controller and the partition leaders/replicas of requested topics; sent by every kind of client to bootstrap and to refresh routing. In v0 an empty topic list means all topics (v1+ uses null for that), v4 adds the auto-creation flag, v10 adds topic ids, v11 moves cluster ACL operations to DescribeCluster, and v12 allows querying topics by id. */
 export const MetadataApi = { key: 3, name: 'Metadata', minVersion: 0, maxVersion: 12, flexibleFrom: 9 } as const;

@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Stores consumed positions for a group's partitions at the group coordinator; sent by consumers (and by admin tools altering offsets). v2-4 carry a retention time, v6 adds the leader epoch, v7 static membership, and v9 supports the KIP-848 consumer group protocol by carrying the member epoch. */
 export const OffsetCommitApi = { key: 8, name: 'OffsetCommit', minVersion: 0, maxVersion: 9, flexibleFrom: 8 } as const;

@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Reads a group's committed offsets from the group coordinator; sent by consumers on assignment and by admin clients. From v2 a null topic list returns all partitions, v7 adds requireStable for pending transactional commits, v8 batches several groups per request, and v9 adds member id/epoch for the KIP-848 consumer protocol. */
 export const OffsetFetchApi = { key: 9, name: 'OffsetFetch', minVersion: 0, maxVersion: 9, flexibleFrom: 6 } as const;

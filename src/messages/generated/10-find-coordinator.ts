@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Finds the broker acting as coordinator for a consumer group, transactional id or share group; sent by consumers, transactional producers and admin clients before talking to the coordinator. v1 adds the key type, v4 batches several keys per request (KIP-699), and v6 adds share groups (KIP-932). */
 export const FindCoordinatorApi = { key: 10, name: 'FindCoordinator', minVersion: 0, maxVersion: 6, flexibleFrom: 3 } as const;

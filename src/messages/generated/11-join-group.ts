@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField } from '../runtime.js';
 
 /** Adds a member to a classic consumer group (or other classic-protocol group such as Connect) and triggers or joins a rebalance; sent by group members to the group coordinator. From v4 a new member first gets MEMBER_ID_REQUIRED and must rejoin with the assigned id, v5 adds static membership, v8 a join reason (KIP-800), and v9 lets the coordinator tell the leader to skip assignment. */
 export const JoinGroupApi = { key: 11, name: 'JoinGroup', minVersion: 0, maxVersion: 9, flexibleFrom: 6 } as const;

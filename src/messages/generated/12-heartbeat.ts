@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Keeps a classic group member's session alive and tells it when a rebalance is under way (REBALANCE_IN_PROGRESS); sent periodically by group members to the coordinator. v3 adds static membership. */
 export const HeartbeatApi = { key: 12, name: 'Heartbeat', minVersion: 0, maxVersion: 4, flexibleFrom: 4 } as const;

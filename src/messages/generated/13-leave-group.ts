@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Removes members from a classic group so a rebalance can start right away; sent by members on shutdown and by admin clients removing static members. v3 takes a batch of member identities, v5 adds a reason per member (KIP-800). */
 export const LeaveGroupApi = { key: 13, name: 'LeaveGroup', minVersion: 0, maxVersion: 5, flexibleFrom: 4 } as const;

@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { EMPTY_BYTES, NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Second step of a classic-group rebalance: the leader uploads every member's assignment and each member receives its own; sent by all group members to the coordinator after JoinGroup. v3 adds static membership and v5 echoes protocol type and name for a consistency check (KIP-559). */
 export const SyncGroupApi = { key: 14, name: 'SyncGroup', minVersion: 0, maxVersion: 5, flexibleFrom: 4 } as const;

@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { EMPTY_BYTES, NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Describes classic groups: state, protocol and members with their metadata and assignments; sent by admin clients to the group coordinator. v3 can return the caller's authorized operations and v4 includes static member ids. */
 export const DescribeGroupsApi = { key: 15, name: 'DescribeGroups', minVersion: 0, maxVersion: 5, flexibleFrom: 5 } as const;

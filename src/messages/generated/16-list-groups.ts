@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Lists the groups a broker coordinates; admin clients send it to every broker to build a cluster-wide list. v4 adds filtering by state (KIP-518) and v5 by group type (KIP-848). */
 export const ListGroupsApi = { key: 16, name: 'ListGroups', minVersion: 0, maxVersion: 5, flexibleFrom: 3 } as const;

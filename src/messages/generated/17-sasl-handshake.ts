@@ -3,11 +3,6 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
 
 /** Picks the SASL mechanism at the start of an authenticated connection; sent by any client right after ApiVersions. With v0 the raw SASL tokens follow unframed; with v1 they are carried in SaslAuthenticate requests. */
 export const SaslHandshakeApi = { key: 17, name: 'SaslHandshake', minVersion: 0, maxVersion: 1, flexibleFrom: -1 } as const;

@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
 
 /** Reports which API keys and version ranges the broker supports, plus feature-flag information; sent by every client as the first request on a connection. Its response header stays non-flexible so it can be parsed before negotiation; v3 adds client software name/version and tagged feature fields (KIP-511, KIP-584), and v4 stops hiding features whose minimum version is 0. */
 export const ApiVersionsApi = { key: 18, name: 'ApiVersions', minVersion: 0, maxVersion: 4, flexibleFrom: 3 } as const;

@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
 
 /** Creates topics, with either a partition count and replication factor or an explicit replica assignment; sent by admin clients (routed to the controller). v1 adds validate-only mode, v4 lets the broker defaults fill in partitions/replication (KIP-464), v5 returns the resulting configs (KIP-525) and v7 returns the new topic id. */
 export const CreateTopicsApi = { key: 19, name: 'CreateTopics', minVersion: 0, maxVersion: 7, flexibleFrom: 5 } as const;

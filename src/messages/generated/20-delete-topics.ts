@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, nullNotAllowed, writeTags, type TaggedField } from '../runtime.js';
 
 /** Deletes topics; sent by admin clients (routed to the controller). v5 adds per-topic error messages and quota throttling (KIP-599), and v6 can name topics by id as well as by name. */
 export const DeleteTopicsApi = { key: 20, name: 'DeleteTopics', minVersion: 0, maxVersion: 6, flexibleFrom: 4 } as const;

@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Deletes all records before a given offset by advancing partitions' log start offset; sent by admin clients to the partition leaders. v2 is the first flexible version. */
 export const DeleteRecordsApi = { key: 21, name: 'DeleteRecords', minVersion: 0, maxVersion: 2, flexibleFrom: 2 } as const;

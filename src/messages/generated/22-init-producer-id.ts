@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Obtains a producer id and epoch for idempotent or transactional producing; sent by producers, to any broker when idempotent only, or to the transaction coordinator when transactional (which also fences older instances). v3 lets a producer pass its current id/epoch to recover with an epoch bump instead of a new id. */
 export const InitProducerIdApi = { key: 22, name: 'InitProducerId', minVersion: 0, maxVersion: 5, flexibleFrom: 2 } as const;

@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Asks a partition leader where a given leader epoch ended, so a follower or consumer can detect and handle log truncation; sent by followers and by consumers after a leader change (KIP-320). v2 adds the current leader epoch for fencing and v3 adds the replica id. */
 export const OffsetForLeaderEpochApi = { key: 23, name: 'OffsetForLeaderEpoch', minVersion: 0, maxVersion: 4, flexibleFrom: 4 } as const;

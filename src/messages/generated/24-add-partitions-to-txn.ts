@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Registers partitions with an ongoing transaction before they are written; producers send v0-3 to the transaction coordinator. v4+ is used broker-to-coordinator to batch several transactions and to verify (verifyOnly) that partitions are already in a transaction (KIP-890). */
 export const AddPartitionsToTxnApi = { key: 24, name: 'AddPartitionsToTxn', minVersion: 0, maxVersion: 5, flexibleFrom: 3 } as const;

@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Commits or aborts a transaction; sent by transactional producers to the transaction coordinator, which then writes commit/abort markers to every involved partition. From v5 (KIP-890 part 2) the epoch is bumped on each transaction and the response returns the producer id and epoch to use next. */
 export const EndTxnApi = { key: 26, name: 'EndTxn', minVersion: 0, maxVersion: 5, flexibleFrom: 3 } as const;

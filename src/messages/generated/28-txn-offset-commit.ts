@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Commits consumer-group offsets as part of a transaction, becoming visible only if the transaction commits; sent by transactional producers to the group coordinator after AddOffsetsToTxn. v2 adds the leader epoch and v3 adds group member identity so stale producers can be fenced (KIP-447). */
 export const TxnOffsetCommitApi = { key: 28, name: 'TxnOffsetCommit', minVersion: 0, maxVersion: 4, flexibleFrom: 3 } as const;

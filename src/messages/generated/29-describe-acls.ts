@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Lists the ACL bindings that match a filter, grouped by resource. Sent by admin clients to any broker; v1 added resource pattern types (prefixed ACLs), v2 became flexible, and v3 allows the user resource type. */
 export const DescribeAclsApi = { key: 29, name: 'DescribeAcls', minVersion: 0, maxVersion: 3, flexibleFrom: 2 } as const;

@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Removes every ACL binding that matches one of the given filters and reports which bindings were deleted. Sent by admin clients to any broker; v1 added resource pattern types (prefixed ACLs), v2 became flexible, and v3 allows the user resource type. */
 export const DeleteAclsApi = { key: 31, name: 'DeleteAcls', minVersion: 0, maxVersion: 3, flexibleFrom: 2 } as const;

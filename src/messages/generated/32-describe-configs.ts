@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Reads the current configuration of topics, brokers, broker loggers and other config resources, optionally with synonyms and per-key documentation. Sent by admin clients to any broker (broker-scoped resources go to that broker); v1 added config sources and synonyms, v3 added types and documentation, v4 became flexible. */
 export const DescribeConfigsApi = { key: 32, name: 'DescribeConfigs', minVersion: 0, maxVersion: 4, flexibleFrom: 4 } as const;

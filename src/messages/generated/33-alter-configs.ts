@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Replaces the full set of dynamic config overrides for topics or brokers: any key not listed is reset to its default. Sent by admin clients to any broker, or to the specific broker for broker-scoped resources; deprecated in favour of IncrementalAlterConfigs, v2 became flexible. */
 export const AlterConfigsApi = { key: 33, name: 'AlterConfigs', minVersion: 0, maxVersion: 2, flexibleFrom: 2 } as const;

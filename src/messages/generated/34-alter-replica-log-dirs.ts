@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Moves partition replicas between log directories (disks) on the receiving broker; the broker builds a future replica in the target directory and swaps it in once caught up. Sent by admin clients to the broker that hosts the replicas (KIP-113); v2 became flexible. */
 export const AlterReplicaLogDirsApi = { key: 34, name: 'AlterReplicaLogDirs', minVersion: 0, maxVersion: 2, flexibleFrom: 2 } as const;

@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Lists the log directories of the receiving broker with the size and lag of each partition replica stored in them, and (v4+) the volume's total and usable space. Sent by admin clients to each broker of interest; v2 became flexible, v3 added a top-level error code, v4 added disk space figures. */
 export const DescribeLogDirsApi = { key: 35, name: 'DescribeLogDirs', minVersion: 0, maxVersion: 4, flexibleFrom: 2 } as const;

@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { EMPTY_BYTES, NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Carries one round of SASL authentication tokens between client and broker, wrapped in the Kafka protocol rather than sent as raw bytes (KIP-152). Sent by any client after a successful SaslHandshake (v1+); v1 added the session lifetime used for re-authentication (KIP-368) and v2 became flexible. */
 export const SaslAuthenticateApi = { key: 36, name: 'SaslAuthenticate', minVersion: 0, maxVersion: 2, flexibleFrom: 2 } as const;

@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Increases the partition count of existing topics, optionally placing the new partitions on chosen brokers. Sent by admin clients to the controller or any broker, which forwards it (KIP-195); v2 became flexible and v3 may reply THROTTLING_QUOTA_EXCEEDED when controller mutation quotas apply (KIP-599). */
 export const CreatePartitionsApi = { key: 37, name: 'CreatePartitions', minVersion: 0, maxVersion: 3, flexibleFrom: 2 } as const;

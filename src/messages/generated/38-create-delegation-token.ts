@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { EMPTY_BYTES, NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Creates a delegation token, a lightweight shared secret that lets clients authenticate via SASL/SCRAM without Kerberos or TLS certificates (KIP-48). Sent by admin clients over an authenticated connection to any broker; v2 became flexible and v3 lets the caller create a token on behalf of another owner. */
 export const CreateDelegationTokenApi = { key: 38, name: 'CreateDelegationToken', minVersion: 0, maxVersion: 3, flexibleFrom: 2 } as const;

@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { EMPTY_BYTES, NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Extends the expiry time of a delegation token, up to its maximum lifetime. Sent by admin clients on behalf of the token owner or a listed renewer; v2 became flexible. */
 export const RenewDelegationTokenApi = { key: 39, name: 'RenewDelegationToken', minVersion: 0, maxVersion: 2, flexibleFrom: 2 } as const;

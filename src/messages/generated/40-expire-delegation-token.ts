@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { EMPTY_BYTES, NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Changes when a delegation token expires, typically to invalidate it immediately. Sent by admin clients on behalf of the token owner or a renewer; v2 became flexible. */
 export const ExpireDelegationTokenApi = { key: 40, name: 'ExpireDelegationToken', minVersion: 0, maxVersion: 2, flexibleFrom: 2 } as const;

@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { EMPTY_BYTES, NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Lists delegation tokens, optionally only those owned by given principals, with their lifetimes, renewers and HMACs. Sent by admin clients to any broker; v2 became flexible and v3 reports who requested each token. */
 export const DescribeDelegationTokenApi = { key: 41, name: 'DescribeDelegationToken', minVersion: 0, maxVersion: 3, flexibleFrom: 2 } as const;

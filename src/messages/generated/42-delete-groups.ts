@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Deletes consumer groups together with their committed offsets; only groups with no active members can be deleted. Sent by admin clients to the coordinator of each group; v2 became flexible. */
 export const DeleteGroupsApi = { key: 42, name: 'DeleteGroups', minVersion: 0, maxVersion: 2, flexibleFrom: 2 } as const;

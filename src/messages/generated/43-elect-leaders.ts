@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Triggers leader elections for partitions, either moving leadership back to the preferred replica or, when no in-sync replica is available, electing an out-of-sync one (unclean election). Sent by admin clients to the controller or any broker, which forwards it; v1 added the election type (KIP-460) and a top-level error code, v2 became flexible. */
 export const ElectLeadersApi = { key: 43, name: 'ElectLeaders', minVersion: 0, maxVersion: 2, flexibleFrom: 2 } as const;

@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Changes individual config keys of topics, brokers and other config resources with set/delete/append/subtract operations, leaving other keys untouched (KIP-339). Sent by admin clients to any broker, or to the specific broker for broker-scoped resources; v1 became flexible. Preferred over the older AlterConfigs, which replaces the whole config set. */
 export const IncrementalAlterConfigsApi = { key: 44, name: 'IncrementalAlterConfigs', minVersion: 0, maxVersion: 1, flexibleFrom: 1 } as const;

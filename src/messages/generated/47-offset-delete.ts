@@ -3,11 +3,6 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
 
 /** Deletes committed offsets of a consumer group for specific partitions, which is allowed only for partitions the group is not actively consuming (KIP-496). Sent by admin clients to the group coordinator. */
 export const OffsetDeleteApi = { key: 47, name: 'OffsetDelete', minVersion: 0, maxVersion: 0, flexibleFrom: -1 } as const;

@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Returns the client quota settings of entities matching a set of filter components. Sent by admin clients to any broker (KIP-546); v1 became flexible. */
 export const DescribeClientQuotasApi = { key: 48, name: 'DescribeClientQuotas', minVersion: 0, maxVersion: 1, flexibleFrom: 1 } as const;

@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Sets or removes client quotas (such as produce/fetch byte rates and request percentage) for users, client IDs, IPs, or combinations of them. Sent by admin clients to any broker (KIP-546); v1 became flexible. */
 export const AlterClientQuotasApi = { key: 49, name: 'AlterClientQuotas', minVersion: 0, maxVersion: 1, flexibleFrom: 1 } as const;

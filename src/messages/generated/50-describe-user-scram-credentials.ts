@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Reports which SCRAM mechanisms and iteration counts are configured for users, never the credentials themselves (KIP-554). Sent by admin clients to any broker. */
 export const DescribeUserScramCredentialsApi = { key: 50, name: 'DescribeUserScramCredentials', minVersion: 0, maxVersion: 0, flexibleFrom: 0 } as const;

@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { EMPTY_BYTES, NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Creates, updates or deletes SCRAM credentials for users, so SASL/SCRAM users can be managed through the Kafka API instead of ZooKeeper (KIP-554). Sent by admin clients to any broker, which forwards it to the controller; the client salts and hashes the password itself. */
 export const AlterUserScramCredentialsApi = { key: 51, name: 'AlterUserScramCredentials', minVersion: 0, maxVersion: 0, flexibleFrom: 0 } as const;

@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Reports the state of the KRaft metadata quorum: leader, epoch, high watermark, and replication progress of every voter and observer. Sent by admin clients (for example kafka-metadata-quorum) to a broker or controller; v1 added fetch and catch-up timestamps (KIP-836) and v2 added directory IDs, error messages and controller listener endpoints (KIP-853). */
 export const DescribeQuorumApi = { key: 55, name: 'DescribeQuorum', minVersion: 0, maxVersion: 2, flexibleFrom: 0 } as const;

@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Changes cluster-wide finalized feature levels, such as metadata.version, by upgrading or downgrading them (KIP-584). Sent by admin clients (e.g. kafka-features) to any broker, which forwards it to the controller; v1 replaced the allowDowngrade flag with upgradeType and added validateOnly, and v2 no longer returns per-feature results. */
 export const UpdateFeaturesApi = { key: 57, name: 'UpdateFeatures', minVersion: 0, maxVersion: 2, flexibleFrom: 0 } as const;

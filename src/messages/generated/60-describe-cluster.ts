@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Returns the cluster ID, the controller and the list of brokers (or, from v1, controllers), and optionally the caller's cluster-level permissions; admin clients use it instead of Metadata to describe the cluster (KIP-700). v1 added endpointType so clients bootstrapping against controllers can discover them (KIP-919). */
 export const DescribeClusterApi = { key: 60, name: 'DescribeCluster', minVersion: 0, maxVersion: 1, flexibleFrom: 0 } as const;

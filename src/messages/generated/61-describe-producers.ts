@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Lists the producers with live state on given partitions (producer ID, epoch, last sequence and any open transaction), which helps diagnose hanging transactions. Sent by admin clients to the partition leaders; added with KIP-664. */
 export const DescribeProducersApi = { key: 61, name: 'DescribeProducers', minVersion: 0, maxVersion: 0, flexibleFrom: 0 } as const;

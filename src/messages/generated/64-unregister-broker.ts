@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Removes a broker's registration from a KRaft cluster's metadata, used to clean up brokers that have been permanently decommissioned (KIP-631). Sent by admin clients to any broker, which forwards it to the controller. */
 export const UnregisterBrokerApi = { key: 64, name: 'UnregisterBroker', minVersion: 0, maxVersion: 0, flexibleFrom: 0 } as const;

@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Lists the transactional IDs known to the receiving transaction coordinator, optionally filtered by state, producer ID or (v1+, KIP-994) minimum running time. Sent by admin clients to every broker, since each coordinates a share of the transactions (KIP-664). */
 export const ListTransactionsApi = { key: 66, name: 'ListTransactions', minVersion: 0, maxVersion: 1, flexibleFrom: 0 } as const;

@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** The single RPC of the KIP-848 consumer group protocol: consumers use it to join, stay alive in and leave a group, report their subscription, and receive partition assignments computed by the coordinator. Sent periodically by consumers to the group coordinator in place of JoinGroup/SyncGroup/Heartbeat; v1 added regex subscriptions and client-generated member IDs (KIP-1082). */
 export const ConsumerGroupHeartbeatApi = { key: 68, name: 'ConsumerGroupHeartbeat', minVersion: 0, maxVersion: 1, flexibleFrom: 0 } as const;

@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Describes groups that use the KIP-848 consumer rebalance protocol, including each member's subscription, current assignment and target assignment. Sent by admin clients to the group coordinator; the classic-protocol counterpart is DescribeGroups. */
 export const ConsumerGroupDescribeApi = { key: 69, name: 'ConsumerGroupDescribe', minVersion: 0, maxVersion: 0, flexibleFrom: 0 } as const;

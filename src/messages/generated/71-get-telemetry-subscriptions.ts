@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Asks the broker which client metrics it wants this client to report and how (interval, compression, size limit), as part of KIP-714 client telemetry. Sent by any client (producer, consumer, admin) to a broker at startup and again whenever its subscription may have changed. */
 export const GetTelemetrySubscriptionsApi = { key: 71, name: 'GetTelemetrySubscriptions', minVersion: 0, maxVersion: 0, flexibleFrom: 0 } as const;

@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { EMPTY_BYTES, NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Delivers a client's metrics to the broker as OpenTelemetry data, according to the subscription obtained with GetTelemetrySubscriptions (KIP-714). Sent periodically by any client that has telemetry enabled, plus a final push when it shuts down. */
 export const PushTelemetryApi = { key: 72, name: 'PushTelemetry', minVersion: 0, maxVersion: 0, flexibleFrom: 0 } as const;

@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Lists the names of the client metrics subscriptions (config resources of type client metrics) defined in the cluster (KIP-714). Sent by admin clients to any broker; the request has no fields. */
 export const ListClientMetricsResourcesApi = { key: 74, name: 'ListClientMetricsResources', minVersion: 0, maxVersion: 0, flexibleFrom: 0 } as const;

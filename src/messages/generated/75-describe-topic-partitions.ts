@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Returns partition-level metadata for topics, including leaders, ISR and eligible leader replicas, with cursor-based paging so topics with many partitions can be described in several round trips. Added with KIP-966 and used by admin clients (describeTopics) against brokers. */
 export const DescribeTopicPartitionsApi = { key: 75, name: 'DescribeTopicPartitions', minVersion: 0, maxVersion: 0, flexibleFrom: 0 } as const;

@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Lets a share consumer join, stay in and leave a share group (KIP-932) and receive the partitions it should fetch from; unlike consumer groups, several members may share a partition. Sent periodically by share consumers to the group coordinator; version 0 is the Kafka 4.0 early-access form, only exposed when explicitly enabled. */
 export const ShareGroupHeartbeatApi = { key: 76, name: 'ShareGroupHeartbeat', minVersion: 0, maxVersion: 0, flexibleFrom: 0 } as const;

@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Describes share groups (KIP-932): state, epochs, assignor and the members with their subscriptions and assigned partitions. Sent by admin clients to the group coordinator; version 0 is the Kafka 4.0 early-access form, only exposed when explicitly enabled. */
 export const ShareGroupDescribeApi = { key: 77, name: 'ShareGroupDescribe', minVersion: 0, maxVersion: 0, flexibleFrom: 0 } as const;

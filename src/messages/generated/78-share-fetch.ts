@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Fetches records for a share group (KIP-932 queues): a share consumer pulls records from the partition leader, which lends them out as time-limited acquisitions, and can piggyback acknowledgements of earlier deliveries. Sent by share consumers inside a share session; version 0 is the early-access form from Kafka 4.0, which brokers expose only when explicitly enabled and which later releases replaced with version 1. */
 export const ShareFetchApi = { key: 78, name: 'ShareFetch', minVersion: 0, maxVersion: 0, flexibleFrom: 0 } as const;

@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Acknowledges records a share consumer previously acquired through ShareFetch, marking each as accepted, released for redelivery, or rejected, without fetching more data. Sent by share consumers (KIP-932) to the partition leader within an existing share session; version 0 is the Kafka 4.0 early-access form, only exposed when explicitly enabled. */
 export const ShareAcknowledgeApi = { key: 79, name: 'ShareAcknowledge', minVersion: 0, maxVersion: 0, flexibleFrom: 0 } as const;

@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Adds a controller to the set of voters of the KRaft metadata quorum, enabling dynamic quorum membership (KIP-853). Sent by admin clients (e.g. kafka-metadata-quorum add-controller), through a broker or directly to the active controller. */
 export const AddRaftVoterApi = { key: 80, name: 'AddRaftVoter', minVersion: 0, maxVersion: 0, flexibleFrom: 0 } as const;

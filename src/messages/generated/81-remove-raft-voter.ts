@@ -3,11 +3,7 @@
 /* eslint-disable */
 import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
-import { EMPTY_BYTES, NO_TAGS, nullNotAllowed, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
-
-void EMPTY_BYTES;
-void NO_TAGS;
-void nullNotAllowed;
+import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
 /** Removes a controller from the set of voters of the KRaft metadata quorum (KIP-853). Sent by admin clients (e.g. kafka-metadata-quorum remove-controller), through a broker or directly to the active controller. */
 export const RemoveRaftVoterApi = { key: 81, name: 'RemoveRaftVoter', minVersion: 0, maxVersion: 0, flexibleFrom: 0 } as const;
