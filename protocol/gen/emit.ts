@@ -413,6 +413,13 @@ export function emitErrors(errors: Array<{ code: number; name: string; retriable
 export const ERROR_TABLE: ReadonlyArray<readonly [code: number, name: string, retriable: boolean]> = [
 ${rows}
 ];
+
+/** Error codes by name, so code can say \`ErrorCode.NOT_LEADER_OR_FOLLOWER\` instead of 6. */
+export const ErrorCode = {
+${errors.map((e) => `  ${e.name}: ${e.code},`).join('\n')}
+} as const;
+
+export type ErrorCodeName = keyof typeof ErrorCode;
 `;
 }
 

@@ -1,6 +1,7 @@
 // Broker error codes turned into typed errors with a message a user can act on.
 import { KafkaError, type KafkaErrorContext } from '../errors.js';
 import { ERROR_TABLE } from './generated/error-codes.js';
+export { ErrorCode, type ErrorCodeName } from './generated/error-codes.js';
 
 const byCode = new Map<number, { name: string; retriable: boolean }>(ERROR_TABLE.map(([code, name, retriable]) => [code, { name, retriable }]));
 

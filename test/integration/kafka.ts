@@ -1,7 +1,7 @@
 // What integration tests use to reach the cluster global-setup started.
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { inject } from 'vitest';
+import { describe, inject } from 'vitest';
 import type { CreateTopicsResponse, MetadataResponse } from '../../src/messages/generated/index.js';
 import { ConnectionPool } from '../../src/network/pool.js';
 import { Cluster } from '../kafka/cluster.mjs';
@@ -96,3 +96,6 @@ export async function countingProxy(target: { host: string; port: number }): Pro
     },
   };
 }
+
+/** `describe` for integration tests: skipped only where no cluster can be reached (never under CI, where global setup fails instead). */
+export const describeKafka = (noKafka ? describe.skip : describe) as typeof describe;
