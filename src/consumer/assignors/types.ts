@@ -19,6 +19,11 @@ export interface MemberSubscription {
   generationId: number;
   /** v3+: the member's rack (client.rack), or null. */
   rackId: string | null;
+  /**
+   * Not part of the bytes: the member's group.instance.id from the JoinGroup
+   * response (static members sort first in range and roundrobin, as in Java).
+   */
+  groupInstanceId?: string | null;
 }
 
 /** One member's assignment, as ConsumerProtocol carries it. */
