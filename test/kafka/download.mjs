@@ -79,6 +79,33 @@ export function ensureKafka(version = resolveVersion(), log = (/** @type {string
   if (fs.existsSync(marker)) return libs;
   javaMajor();
   requireTool('mvn', ['-v'], 'Maven');
+  // Two processes (the unit tests' Java oracle, the cluster setup) may ask at once: one downloads, the other waits.
+  const lock = `${dir}.lock`;
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  const deadline = Date.now() + 15 * 60_000;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      break;
+    } catch (e) {
+      if (/** @type {NodeJS.ErrnoException} */ (e).code !== 'EEXIST') throw e;
+      if (fs.existsSync(marker)) return libs;
+      const age = Date.now() - fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs;
+      if (age > 15 * 60_000) fs.rmSync(lock, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new PrerequisiteError(`another process has been downloading Kafka ${version} into ${dir} for 15 minutes (lock ${lock})`);
+      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
+    }
+  }
+  try {
+    if (fs.existsSync(marker)) return libs;
+    download(version, dir, libs, marker, log);
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+  return libs;
+}
+
+function download(version, dir, libs, marker, log) {
   log(`kafkawire: downloading Apache Kafka ${version} from Maven Central into ${dir} (once)`);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
@@ -95,5 +122,4 @@ export function ensureKafka(version = resolveVersion(), log = (/** @type {string
     );
   }
   fs.writeFileSync(marker, new Date().toISOString() + '\n');
-  return libs;
 }
