@@ -3,6 +3,9 @@
  * with is a KafkaError; `retriable` says whether trying the same thing again
  * may succeed (the Java client's RetriableException split).
  */
+import { ERROR_TABLE } from './messages/generated/error-codes.js';
+
+const errorNames = new Map<number, string>(ERROR_TABLE.map(([code, name]) => [code, name]));
 
 export interface KafkaErrorContext {
   /** Kafka API name, e.g. "Fetch". */
@@ -128,11 +131,45 @@ export class KafkaAuthenticationError extends KafkaError {
 }
 
 /**
- * The client is authenticated but not allowed to do what it asked (ACLs).
- * Not retriable: the same request fails until someone changes the ACLs.
+ * An error code a broker returned: `code`, `errorName` (e.g.
+ * NOT_LEADER_OR_FOLLOWER), and context. Made by `errorFor()`, which picks the
+ * subclass (KafkaAuthorizationError) where one fits.
  */
-export class KafkaAuthorizationError extends KafkaError {
-  constructor(message: string, context: KafkaErrorContext = {}) {
-    super(message, false, context);
+export class KafkaBrokerError extends KafkaError {
+  readonly code: number;
+  readonly errorName: string;
+
+  constructor(code: number, message: string, retriable: boolean, context: KafkaErrorContext = {}) {
+    super(message, retriable, context);
+    this.code = code;
+    this.errorName = errorNames.get(code) ?? `UNKNOWN_ERROR_CODE_${code}`;
+  }
+}
+
+/** True for the broker codes that mean "not allowed" (TOPIC_AUTHORIZATION_FAILED and the other *_AUTHORIZATION_FAILED). */
+export function isAuthorizationCode(code: number): boolean {
+  return errorNames.get(code)?.endsWith('_AUTHORIZATION_FAILED') ?? false;
+}
+
+/**
+ * The client is authenticated but not allowed to do what it asked (ACLs): a
+ * broker answered one of the *_AUTHORIZATION_FAILED codes, kept in `code` and
+ * `errorName` as in every KafkaBrokerError. Not retriable: the same request
+ * fails until someone changes the ACLs.
+ */
+export class KafkaAuthorizationError extends KafkaBrokerError {
+  constructor(code: number, message: string, context: KafkaErrorContext = {}) {
+    super(code, message, false, context);
+  }
+
+  /**
+   * A KafkaBrokerError built directly (not through errorFor) with an
+   * authorization code is one too, so that `instanceof` never depends on
+   * which module turned the code into an error.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    const own = Function.prototype[Symbol.hasInstance].call(this, value);
+    if (this !== KafkaAuthorizationError) return own;
+    return own || (value instanceof KafkaBrokerError && isAuthorizationCode(value.code));
   }
 }

@@ -1,21 +1,11 @@
 // Broker error codes turned into typed errors with a message a user can act on.
-import { KafkaError, type KafkaErrorContext } from '../errors.js';
+import { isAuthorizationCode, KafkaAuthorizationError, KafkaBrokerError, type KafkaErrorContext } from '../errors.js';
 import { ERROR_TABLE } from './generated/error-codes.js';
 export { ErrorCode, type ErrorCodeName } from './generated/error-codes.js';
+// The class lives in errors.ts with the rest of the hierarchy; re-exported here, where the codes are.
+export { KafkaBrokerError };
 
 const byCode = new Map<number, { name: string; retriable: boolean }>(ERROR_TABLE.map(([code, name, retriable]) => [code, { name, retriable }]));
-
-/** An error code a broker returned: `code`, `errorName` (e.g. NOT_LEADER_OR_FOLLOWER), and context. */
-export class KafkaBrokerError extends KafkaError {
-  readonly code: number;
-  readonly errorName: string;
-
-  constructor(code: number, message: string, retriable: boolean, context: KafkaErrorContext = {}) {
-    super(message, retriable, context);
-    this.code = code;
-    this.errorName = byCode.get(code)?.name ?? `UNKNOWN_ERROR_CODE_${code}`;
-  }
-}
 
 export function errorName(code: number): string {
   return byCode.get(code)?.name ?? `UNKNOWN_ERROR_CODE_${code}`;
@@ -46,11 +36,11 @@ function hint(name: string, ctx: KafkaErrorContext): string {
     case 'UNSUPPORTED_VERSION':
       return 'the broker does not support this API version';
     default:
-      return '';
+      return name.endsWith('_AUTHORIZATION_FAILED') ? 'this client is not authorized for this operation: check the ACLs of this principal' : '';
   }
 }
 
-/** A typed error for a broker error code (code must not be 0). */
+/** A typed error for a broker error code (code must not be 0); a KafkaAuthorizationError for the *_AUTHORIZATION_FAILED codes. */
 export function errorFor(code: number, ctx: KafkaErrorContext = {}, brokerMessage?: string | null): KafkaBrokerError {
   const name = errorName(code);
   const where = [ctx.api && `${ctx.api}${ctx.version === undefined ? '' : ` v${ctx.version}`}`, ctx.broker !== undefined && `broker ${ctx.broker}`, ctx.topic !== undefined && `topic ${ctx.topic}`, ctx.partition !== undefined && `partition ${ctx.partition}`]
@@ -58,5 +48,6 @@ export function errorFor(code: number, ctx: KafkaErrorContext = {}, brokerMessag
     .join(', ');
   const h = hint(name, ctx);
   const msg = `${name} (error code ${code})${where ? ` from ${where}` : ''}${brokerMessage ? `: ${brokerMessage}` : ''}${h ? ` — ${h}` : ''}`;
+  if (isAuthorizationCode(code)) return new KafkaAuthorizationError(code, msg, ctx);
   return new KafkaBrokerError(code, msg, isRetriable(code), ctx);
 }

@@ -56,6 +56,8 @@ export interface ConnectionOptions {
   reauthClock?: ReauthClock;
   /** Reads the time for lastActive (idle closing); the pool passes its clock. */
   now?: () => number;
+  /** Aborting it stops the dial, handshake or login under way (the pool aborts its dials when it closes). */
+  signal?: AbortSignal;
 }
 
 interface Pending {
@@ -93,7 +95,8 @@ function hintFor(role: ConnectionRole | undefined): string {
  */
 export class Connection {
   readonly address: string;
-  readonly role: ConnectionRole | undefined;
+  /** Who the connection is for; the pool changes it when metadata names the broker at a bootstrap address. */
+  role: ConnectionRole | undefined;
   /** What the broker said it supports, by API key. */
   readonly brokerVersions = new Map<number, BrokerApiRange>();
   state: 'connecting' | 'ready' | 'closed' = 'connecting';
@@ -104,6 +107,8 @@ export class Connection {
   saslAuthentications = 0;
   /** The session lifetime the broker granted at the last authentication (0: none). */
   saslSessionLifetimeMs = 0;
+  /** Responses received after the connection became ready (so not the handshake or login). */
+  responsesReceived = 0;
 
   private socket!: net.Socket;
   private readonly opts: Required<Pick<ConnectionOptions, 'connectTimeoutMs' | 'requestTimeoutMs' | 'maxInFlight' | 'maxFrameBytes'>> & ConnectionOptions;
@@ -131,17 +136,29 @@ export class Connection {
   static async open(opts: ConnectionOptions): Promise<Connection> {
     if (opts.sasl) validateSaslOptions(opts.sasl);
     const c = new Connection(opts);
+    const signal = opts.signal;
+    if (signal?.aborted) throw c.abortedError();
     await c.dial();
+    // Aborted after the socket opened: close it, which fails the handshake or login request waiting on it.
+    const onAbort = () => c.close(c.abortedError());
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
+      if (signal?.aborted) throw c.abortedError();
       await c.handshake();
       if (opts.sasl) await c.authenticate();
     } catch (e) {
       // Whatever failed after the socket opened (a garbled handshake answer, a refused login), close it.
       c.close(e instanceof KafkaError ? e : new KafkaProtocolError(String(e)));
       throw e;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
     }
     c.state = 'ready';
     return c;
+  }
+
+  private abortedError(): KafkaConnectionError {
+    return new KafkaConnectionError(`the connection to ${describeRole(this.role, this.address)} was abandoned while connecting: the client closed`, { broker: this.address }, false);
   }
 
   /** True while a KIP-368 re-authentication holds new requests back. */
@@ -153,6 +170,11 @@ export class Connection {
     return this.inFlight.length + this.queue.length;
   }
 
+  /** Requests not yet written: waiting for an in-flight slot, socket room, or the end of a re-authentication. */
+  get queuedCount(): number {
+    return this.queue.length;
+  }
+
   onClose(listener: (err: KafkaError) => void): void {
     this.closeListeners.push(listener);
   }
@@ -161,8 +183,10 @@ export class Connection {
     const what = describeRole(this.role, this.address);
     let addrs: Array<{ address: string; family: number }>;
     try {
-      addrs = net.isIP(this.opts.host) ? [{ address: this.opts.host, family: net.isIP(this.opts.host) }] : await (this.opts.lookup ?? ((h) => dns.lookup(h, { all: true })))(this.opts.host);
+      const lookup = this.opts.lookup ?? ((h: string) => dns.lookup(h, { all: true }));
+      addrs = net.isIP(this.opts.host) ? [{ address: this.opts.host, family: net.isIP(this.opts.host) }] : await this.unlessAborted(lookup(this.opts.host));
     } catch (e) {
+      if (this.opts.signal?.aborted) throw this.abortedError();
       const code = (e as NodeJS.ErrnoException).code ?? String(e);
       throw new KafkaConnectionError(`cannot connect to ${what}: the name ${this.opts.host} does not resolve (${code}); ${hintFor(this.role)}`, {
         broker: this.address,
@@ -172,18 +196,34 @@ export class Connection {
     const failures: string[] = [];
     let tlsFailure: KafkaTlsError | undefined; // TCP got through but TLS did not: that is what to fix
     for (const a of addrs) {
+      if (this.opts.signal?.aborted) throw this.abortedError();
       try {
         this.socket = await this.connectOne(a.address);
         log('connected to %s (%s)', what, a.address);
         this.attach();
         return;
       } catch (e) {
+        if (this.opts.signal?.aborted) throw this.abortedError();
         if (e instanceof KafkaTlsError) tlsFailure ??= e;
         failures.push(`${a.address}: ${(e as Error).message}`);
       }
     }
     if (tlsFailure) throw tlsFailure;
     throw new KafkaConnectionError(`cannot connect to ${what} (${failures.join('; ')}); ${hintFor(this.role)}`, { broker: this.address });
+  }
+
+  /** `p`, or the abandoned-connection error as soon as the signal aborts (a name lookup cannot be cancelled, only left behind). */
+  private unlessAborted<T>(p: Promise<T>): Promise<T> {
+    const signal = this.opts.signal;
+    if (!signal) return p;
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(this.abortedError());
+      signal.addEventListener('abort', onAbort, { once: true });
+      p.then(
+        (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+        (e: unknown) => (signal.removeEventListener('abort', onAbort), reject(e)),
+      );
+    });
   }
 
   private connectOne(ip: string): Promise<net.Socket> {
@@ -198,19 +238,29 @@ export class Connection {
       if (t) sock.once('connect', () => (tcpUp = true));
       const checkedName = (typeof t === 'object' ? t.servername : undefined) ?? this.opts.host;
       const tlsError = (e: Error) => tlsFailureError(e, `cannot connect to ${describeRole(this.role, this.address)}`, this.address, checkedName);
+      const signal = this.opts.signal;
+      const onAbort = () => {
+        clearTimeout(timer);
+        sock.destroy();
+        reject(this.abortedError());
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
       const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
         sock.destroy();
         const limit = `within ${this.opts.connectTimeoutMs} ms (socketConnectionSetupTimeoutMs)`;
         reject(tcpUp ? tlsError(new Error(`TCP connected, but the TLS handshake did not finish ${limit}`)) : new Error(`no connection ${limit}`));
       }, this.opts.connectTimeoutMs);
       sock.once(ready, () => {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
         sock.removeAllListeners('error');
         sock.setNoDelay(true);
         resolve(sock);
       });
       sock.once('error', (e: NodeJS.ErrnoException) => {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
         sock.destroy();
         if (t && tcpUp) return reject(tlsError(e));
         const why = e.code === 'ECONNREFUSED' ? 'connection refused' : e.code === 'ETIMEDOUT' ? 'timed out' : (e.code ?? e.message);
@@ -386,24 +436,42 @@ export class Connection {
     if (!p?.priority) this.lastActive = this.now();
     // Brokers answer in request order; anything else means the stream is not what we think it is.
     if (!p || p.correlationId !== id) {
-      this.close(new KafkaProtocolError(
+      this.close(this.garbled(new KafkaProtocolError(
         `${describeRole(this.role, this.address)} sent a response with correlation id ${id}, but ${p ? `${p.correlationId} was expected next` : 'no request is waiting'}`,
         { broker: this.address },
-      ));
+      )));
       return;
     }
     this.inFlight.shift();
     clearTimeout(p.timer);
+    if (this.state === 'ready') this.responsesReceived++;
     try {
       // A broker that does not speak the ApiVersions version we sent answers UNSUPPORTED_VERSION
       // (35) in v0, whatever we asked for; its error code is the body's first field in every version.
       const version = p.api.key === 18 && frame.length >= 6 && frame.readInt16BE(4) === 35 ? 0 : p.version;
       p.resolve(decodeResponseBody(p.api, version, frame, this.opts.strictDecoding ?? false));
     } catch (e) {
-      p.reject(e);
+      // A body we cannot read leaves the stream suspect: close, and let every request on it be retried.
+      const err = this.garbled(e instanceof KafkaError ? e : new KafkaProtocolError(String(e), { broker: this.address }));
+      p.reject(err);
+      this.close(err);
+      return;
     }
     if (this.inFlight.length === 0) for (const w of this.drainWaiters.splice(0)) w();
     this.pump();
+  }
+
+  /**
+   * A response that does not fit on a connection that was working: the broker
+   * may have processed the requests in flight, so their outcome is unknown, as
+   * after a dropped connection. They fail with a retriable connection error
+   * (the protocol error as its cause), so an idempotent producer retries them
+   * with the same sequence and the broker drops the duplicates. During the
+   * handshake the protocol error stands: that peer is not a Kafka broker.
+   */
+  private garbled(err: KafkaError): KafkaError {
+    if (this.state !== 'ready') return err;
+    return new KafkaConnectionError(`${err.message}; the connection was closed, and requests sent on it may or may not have been processed`, { broker: this.address, cause: err });
   }
 
   /** Closes the socket; every waiting request fails with `err` (retriable connection error by default). */

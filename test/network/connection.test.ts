@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KafkaConnectionError, KafkaProtocolError, KafkaTimeoutError } from '../../src/errors.js';
 import { Connection } from '../../src/network/connection.js';
 import { apiVersionsBody, responseFrame, startFakeBroker, type FakeBroker, type FakeRequest } from './fake-broker.js';
@@ -23,28 +23,35 @@ describe('Connection against a scripted broker', () => {
   });
 
   it('keeps at most maxInFlight requests on the wire', async () => {
+    // The broker side counts what is outstanding at every arrival: no sleeping, no guessing.
     const held: FakeRequest[] = [];
+    let outstanding = 0;
+    let most = 0;
     broker = await startFakeBroker((req) => {
-      if (req.api.name === 'Metadata') held.push(req);
+      if (req.api.name !== 'Metadata') return;
+      held.push(req);
+      most = Math.max(most, ++outstanding);
     });
     const c = await Connection.open({ host: '127.0.0.1', port: broker.port, maxInFlight: 2 });
     const all = Promise.all([1, 2, 3, 4, 5].map(() => c.request('Metadata', { topics: [] })));
-    await new Promise((r) => setTimeout(r, 100));
-    expect(held.length).toBe(2);
-    while (held.length < 5) {
-      const next = held.length;
-      for (const r of held.splice(0, held.length)) r.socket.write(responseFrame(r, metadataBody));
-      await new Promise((r) => setTimeout(r, 50));
-      expect(held.length).toBeLessThanOrEqual(2);
-      if (held.length === 0 && next === 0) break;
-      if (broker.requests.filter((r) => r.api.name === 'Metadata').length === 5 && held.length === 0) break;
+    expect(c.inFlightCount).toBe(5);
+    let answered = 0;
+    while (answered < 5) {
+      await vi.waitFor(() => expect(held.length).toBeGreaterThan(0), { timeout: 10_000 });
+      // Answer one at a time, so the client always has the chance to send more than it may.
+      const r = held.shift()!;
+      outstanding--;
+      r.socket.write(responseFrame(r, metadataBody));
+      answered++;
+      if (answered < 4) await vi.waitFor(() => expect(held.length).toBe(2), { timeout: 10_000 });
     }
-    for (const r of held) r.socket.write(responseFrame(r, metadataBody));
     await all;
+    expect(most).toBe(2);
+    expect(broker.requests.filter((r) => r.api.name === 'Metadata')).toHaveLength(5);
     c.close();
   });
 
-  it('closes with a protocol error when answers come out of order', async () => {
+  it('closes when answers come out of order; requests fail retriable (outcome unknown), the protocol error as cause', async () => {
     const held: FakeRequest[] = [];
     broker = await startFakeBroker((req) => {
       if (req.api.name !== 'Metadata') return;
@@ -55,8 +62,11 @@ describe('Connection against a scripted broker', () => {
     const results = await Promise.allSettled([c.request('Metadata', { topics: [] }), c.request('Metadata', { topics: [] })]);
     for (const r of results) {
       expect(r.status).toBe('rejected');
-      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(KafkaProtocolError);
-      expect(String((r as PromiseRejectedResult).reason.message)).toMatch(/correlation id \d+, but \d+ was expected/);
+      const reason = (r as PromiseRejectedResult).reason as KafkaConnectionError;
+      expect(reason).toBeInstanceOf(KafkaConnectionError);
+      expect(reason.retriable).toBe(true);
+      expect(reason.cause).toBeInstanceOf(KafkaProtocolError);
+      expect(String(reason.message)).toMatch(/correlation id \d+, but \d+ was expected/);
     }
     expect(c.state).toBe('closed');
   });
@@ -78,7 +88,7 @@ describe('Connection against a scripted broker', () => {
     expect(c.state).toBe('closed');
   });
 
-  it('rejects a garbage answer with a typed error naming the API', async () => {
+  it('a garbage answer: closes, and rejects with a retriable error whose cause is the protocol error naming the API', async () => {
     broker = await startFakeBroker((req) => {
       if (req.api.name !== 'Metadata') return;
       const garbage = Buffer.from([0, 0, 0, 12, 0, 0, 0, req.correlationId, 0xff, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff]);
@@ -86,9 +96,11 @@ describe('Connection against a scripted broker', () => {
     });
     const c = await Connection.open({ host: '127.0.0.1', port: broker.port });
     const err = await c.request('Metadata', { topics: [] }, { version: 1 }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(KafkaProtocolError);
+    expect(err).toBeInstanceOf(KafkaConnectionError);
+    expect((err as KafkaConnectionError).retriable).toBe(true);
+    expect((err as Error).cause).toBeInstanceOf(KafkaProtocolError);
     expect((err as Error).message).toMatch(/Metadata v1/);
-    c.close();
+    expect(c.state).toBe('closed');
   });
 
   it('times out a request the broker never answers, and closes the connection', async () => {
@@ -150,7 +162,6 @@ describe('Connection against a scripted broker', () => {
     });
     const err = await Connection.open({ host: '127.0.0.1', port: broker.port }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KafkaProtocolError);
-    for (let i = 0; i < 50 && broker.sockets.size > 0; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(broker.sockets.size).toBe(0);
+    await vi.waitFor(() => expect(broker!.sockets.size).toBe(0), { timeout: 10_000 });
   });
 });

@@ -35,6 +35,8 @@ export interface FakeBroker {
   port: number;
   requests: FakeRequest[];
   sockets: Set<net.Socket>;
+  /** Connections accepted so far. */
+  readonly connections: number;
   close(): Promise<void>;
 }
 
@@ -46,7 +48,9 @@ export interface FakeBroker {
 export async function startFakeBroker(handle: (req: FakeRequest) => boolean | void, port = 0): Promise<FakeBroker> {
   const requests: FakeRequest[] = [];
   const sockets = new Set<net.Socket>();
+  let connections = 0;
   const server = net.createServer((socket) => {
+    connections++;
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
@@ -65,6 +69,9 @@ export async function startFakeBroker(handle: (req: FakeRequest) => boolean | vo
     port: bound,
     requests,
     sockets,
+    get connections() {
+      return connections;
+    },
     close: () =>
       new Promise<void>((r) => {
         for (const s of sockets) s.destroy();

@@ -69,7 +69,8 @@ describe('SASL on Connection.open', () => {
     expect(e).toBeInstanceOf(KafkaAuthenticationError);
     expect(e.retriable).toBe(false);
     expect(e.message).toMatch(/SCRAM-SHA-256 authentication as "alice" to bootstrap server 127\.0\.0\.1:\d+ failed: .*server signature does not match/);
-    await new Promise((r) => setTimeout(r, 50));
+    // Once the client has closed the socket, nothing more can come.
+    await vi.waitFor(() => expect(broker!.openSockets).toBe(0), { timeout: 10_000 });
     expect(broker.apis()).toEqual(['ApiVersions', 'SaslHandshake', 'SaslAuthenticate', 'SaslAuthenticate']);
   });
 
@@ -83,7 +84,8 @@ describe('SASL on Connection.open', () => {
     expect(e.message).toContain('Invalid username or password');
     expect(e.message).toContain('kafka.test:');
     expect(e.mechanism).toBe('PLAIN');
-    await new Promise((r) => setTimeout(r, 100));
+    // open() tries addresses one after another, so a second dial would have come before it rejected.
+    await vi.waitFor(() => expect(broker!.openSockets).toBe(0), { timeout: 10_000 });
     expect(lookups).toBe(1);
     expect(broker.connections).toBe(1);
   });
@@ -151,11 +153,14 @@ describe('KIP-368 re-authentication', () => {
     m.fire();
     expect(c.reauthenticating).toBe(true);
     const second = metadata(c);
-    await new Promise((r) => setTimeout(r, 50));
-    // Nothing goes out while the first answer is outstanding: not the handshake, not the new request.
-    expect(broker.apis().slice(3)).toEqual(['Metadata']);
+    // Nothing goes out while the first answer is outstanding: the new request waits unwritten,
+    // and the handshake has not even been made (one request in flight, one queued).
+    expect(c.queuedCount).toBe(1);
+    expect(c.inFlightCount).toBe(2);
     broker.release();
     await Promise.all([first, second]);
+    // And the broker saw the handshake only after it had answered the first request.
+    expect(broker.seen.slice(3).map((s) => `${s.api} (${s.whileHeld} held)`)).toEqual(['Metadata (0 held)', 'SaslHandshake (0 held)', 'SaslAuthenticate (0 held)', 'Metadata (0 held)']);
     expect(broker.apis().slice(3)).toEqual(['Metadata', 'SaslHandshake', 'SaslAuthenticate', 'Metadata']);
     expect(c.reauthenticating).toBe(false);
   });

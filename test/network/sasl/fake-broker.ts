@@ -32,6 +32,8 @@ export interface Seen {
   conn: number;
   api: string;
   version: number;
+  /** Answers to ordinary requests the broker was holding back when this request arrived. */
+  whileHeld: number;
 }
 
 const messages = new Map(loadAll().map((m) => [m.key, m]));
@@ -72,6 +74,11 @@ export class FakeSaslBroker {
     for (const send of this.held.splice(0)) send();
   }
 
+  /** Connections still open (a client that gave up has closed its socket). */
+  get openSockets(): number {
+    return this.sockets.size;
+  }
+
   async close(): Promise<void> {
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -86,7 +93,7 @@ export class FakeSaslBroker {
     let round = 0;
     const frames = new FrameReader(1 << 20, (frame) => {
       const req = decodeRequestFrame(frame, apiByKey);
-      this.seen.push({ conn, api: req.api.name, version: req.version });
+      this.seen.push({ conn, api: req.api.name, version: req.version, whileHeld: this.held.length });
       const reply = (body: unknown) => sock.write(encodeResponseFrame(req.api, req.version, req.correlationId, body));
       switch (req.api.name) {
         case 'ApiVersions':

@@ -6,6 +6,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KafkaConnectionError, KafkaTlsError } from '../../../src/errors.js';
 import { Connection } from '../../../src/network/connection.js';
+import { ConnectionPool } from '../../../src/network/pool.js';
 import { describeTlsFailure } from '../../../src/network/tls.js';
 
 const ctx = { address: 'kafka.test:9093', checkedName: 'kafka.test' };
@@ -67,6 +68,16 @@ describe('Connection with tls against servers that do not speak TLS', () => {
     expect(e).toBeInstanceOf(KafkaTlsError);
     expect(e).toBeInstanceOf(KafkaConnectionError);
     expect(e.message).toMatch(/^cannot connect to bootstrap server 127\.0\.0\.1:\d+: TLS handshake with .* is a TLS listener/);
+  });
+
+  it('a pool whose every bootstrap address fails TLS rejects start() with a KafkaTlsError naming each', async () => {
+    const port = await listen((s) => s.once('data', () => s.destroy()));
+    const pool = new ConnectionPool({ bootstrapServers: [`127.0.0.1:${port}`, `localhost:${port}`], tls: true, lookup: async () => [{ address: '127.0.0.1', family: 4 }] });
+    const e = await pool.start().catch((x) => x);
+    await pool.close();
+    expect(e).toBeInstanceOf(KafkaTlsError);
+    expect(e.message).toMatch(/none of the bootstrap servers could be reached/);
+    expect(e.message).toMatch(/127\.0\.0\.1:\d+: TLS handshake[\s\S]*localhost:\d+: TLS handshake/);
   });
 
   it('a port that never answers the handshake times out with a TLS message', async () => {

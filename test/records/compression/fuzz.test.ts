@@ -16,9 +16,6 @@ import { JAVA_FIXTURES } from './java-fixtures.js';
 
 type Decoder = (data: Uint8Array, maxOutputBytes: number) => Buffer;
 
-/** Slowest acceptable single call; generous so a loaded CI machine does not flake. */
-const MAX_CALL_MS = 2000;
-
 const samples = [Buffer.alloc(0), words(3000, 1), random(700, 2), pattern(70_000), semiCompressible(20_000)];
 
 interface Subject {
@@ -59,9 +56,12 @@ const subjects: Subject[] = [
   },
 ];
 
-/** Calls the decoder and checks the contract; rethrows anything that is not a KafkaError. */
+/**
+ * Calls the decoder and checks the contract; rethrows anything that is not a
+ * KafkaError. No clock: a decoder that hangs is caught by the test timeout,
+ * and one that overruns its bound by the size check.
+ */
 function probe(decode: Decoder, data: Uint8Array, maxOutputBytes: number): void {
-  const started = performance.now();
   try {
     const out = decode(data, maxOutputBytes);
     expect(Buffer.isBuffer(out)).toBe(true);
@@ -69,7 +69,6 @@ function probe(decode: Decoder, data: Uint8Array, maxOutputBytes: number): void 
   } catch (err) {
     if (!(err instanceof KafkaError)) throw err;
   }
-  expect(performance.now() - started).toBeLessThan(MAX_CALL_MS);
 }
 
 const mutation = fc.oneof(

@@ -87,9 +87,9 @@ describe('snappy hostile input', () => {
   it('rejects a literal whose 4-byte length would send a trusting decoder backwards', () => {
     // Declares 100 bytes, then a literal tag with a 4-byte length of 2^31.
     const hostile = Buffer.from([100, 0xfc, 0x00, 0x00, 0x00, 0x80, 1, 2, 3]);
-    const started = performance.now();
+    // The typed error is the proof: a decoder that trusted the length would have failed
+    // otherwise (a RangeError, or running out of memory), not said what is wrong.
     expectThrow(() => snappyDecompress(hostile, LIMIT), KafkaProtocolError, /runs past the block/);
-    expect(performance.now() - started).toBeLessThan(500);
   });
 
   it('checks copies, lengths and the total', () => {

@@ -1,0 +1,95 @@
+// The package as users get it: `npm run build`'s output, resolved through
+// package.json's "exports" by a project that depends on kafkawire. Checks
+// that `kafkawire` and `kafkawire/protocol` load with the same exports as the
+// sources, and that their types resolve under NodeNext resolution.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from './child.js';
+
+const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+let tmp = '';
+let pkg = '';
+let app = '';
+
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kafkawire-package-'));
+  pkg = path.join(tmp, 'kafkawire');
+  app = path.join(tmp, 'app');
+  // The build script's own configuration, emitting into the temporary package instead of ./dist.
+  const build = spawnSync(process.execPath, [tsc, '-p', path.join(repoRoot, 'tsconfig.build.json'), '--outDir', path.join(pkg, 'dist')], { encoding: 'utf8' });
+  if (!fs.existsSync(path.join(pkg, 'dist', 'index.js'))) throw new Error(`the build emitted nothing:\n${build.stdout}${build.stderr}`);
+  fs.copyFileSync(path.join(repoRoot, 'package.json'), path.join(pkg, 'package.json'));
+  // The package's own dependencies (long, crc-32, ...) come from this checkout.
+  fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(pkg, 'node_modules'), 'dir');
+  fs.mkdirSync(path.join(app, 'node_modules'), { recursive: true });
+  fs.symlinkSync(pkg, path.join(app, 'node_modules', 'kafkawire'), 'dir');
+  fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', type: 'module', private: true }));
+}, 180_000);
+
+afterAll(() => {
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('the built package', () => {
+  it('points every "exports" target at a file the build emits', () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(pkg, 'package.json'), 'utf8')) as { exports: Record<string, string | Record<string, string>> };
+    expect(Object.keys(manifest.exports)).toEqual(expect.arrayContaining(['.', './protocol']));
+    for (const [subpath, target] of Object.entries(manifest.exports)) {
+      for (const file of typeof target === 'string' ? [target] : Object.values(target)) {
+        expect(fs.existsSync(path.join(pkg, file)), `${subpath} → ${file}`).toBe(true);
+      }
+    }
+  });
+
+  it('resolves kafkawire and kafkawire/protocol from a dependent project, with the exports of the sources', async () => {
+    fs.writeFileSync(
+      path.join(app, 'check.mjs'),
+      `import * as root from 'kafkawire';
+import * as protocol from 'kafkawire/protocol';
+console.log(JSON.stringify({ root: Object.keys(root).sort(), protocol: Object.keys(protocol).sort() }));
+`,
+    );
+    const run = spawnSync(process.execPath, ['check.mjs'], { cwd: app, encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    const got = JSON.parse(run.stdout) as { root: string[]; protocol: string[] };
+    expect(got.root).toEqual(Object.keys(await import('../../src/index.js')).sort());
+    expect(got.protocol).toEqual(Object.keys(await import('../../src/protocol.js')).sort());
+    expect(got.root).toContain('Producer');
+    expect(got.protocol).toContain('ConnectionPool');
+    // The low-level pieces are not reachable from the root.
+    expect(got.root).not.toContain('ConnectionPool');
+  });
+
+  it('gives a TypeScript project (NodeNext) the types of both entry points', () => {
+    fs.writeFileSync(
+      path.join(app, 'check-types.ts'),
+      `import { Producer, KafkaAuthorizationError, type ProducerOptions, type RecordMetadata, type SaslOptions, type KafkaErrorContext } from 'kafkawire';
+import { Connection, ConnectionPool, type ApiVersionsResponse, type MetadataResponse, type ConnectionOptions } from 'kafkawire/protocol';
+const sasl: SaslOptions = { mechanism: 'SCRAM-SHA-256', username: 'u', password: 'p' };
+const options: ProducerOptions = { bootstrapServers: '127.0.0.1:9092', sasl };
+export const producer = new Producer(options);
+export const pool = new ConnectionPool({ bootstrapServers: '127.0.0.1:9092' });
+export async function check(c: Connection, o: ConnectionOptions): Promise<number> {
+  const versions = await c.request<ApiVersionsResponse>('ApiVersions', {});
+  const md: MetadataResponse = await c.request<MetadataResponse>('Metadata', { topics: [] });
+  const ctx: KafkaErrorContext = { broker: o.host };
+  const m: RecordMetadata | undefined = undefined;
+  return versions.apiKeys.length + md.brokers.length + (m ? 1 : 0) + (ctx.broker ? 1 : 0) + (KafkaAuthorizationError.name.length);
+}
+// @ts-expect-error the low-level pieces are not in the root entry point
+import type { ConnectionPool as NotAtRoot } from 'kafkawire';
+export type Unused = NotAtRoot;
+`,
+    );
+    const check = spawnSync(
+      process.execPath,
+      [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--typeRoots', path.join(repoRoot, 'node_modules', '@types'), '--types', 'node', 'check-types.ts'],
+      { cwd: app, encoding: 'utf8' },
+    );
+    expect(`${check.stdout}${check.stderr}`).toBe('');
+    expect(check.status).toBe(0);
+  });
+});
