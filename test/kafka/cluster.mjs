@@ -64,7 +64,13 @@ export const LISTENER_KINDS = {
     ],
     prepare: (dir) => makeTlsMaterial(path.join(dir, 'tls')),
   },
+  // A plain listener for the fault-injecting proxies of test/chaos: each node advertises it at its proxy's
+  // port (CHAOS_PROXY_OFFSET), so a client that bootstraps through the proxies reaches every broker through them.
+  CHAOS: { offset: 3, protocol: 'PLAINTEXT', props: () => [] },
 };
+
+/** Port offset (from a node's base port) where the chaos proxy in front of the node's CHAOS listener listens. */
+export const CHAOS_PROXY_OFFSET = 4;
 
 const run = promisify(execFile);
 
@@ -93,7 +99,7 @@ const CONTROLLER_OFFSET = 9;
 
 /**
  * @typedef {{ id: number, ports: Record<string, number>, controllerPort: number, propsFile: string, logFile: string, pidFile: string }} NodeInfo
- * @typedef {{ version: string, libs: string, dir: string, clusterId: string, listeners: string[], nodes: NodeInfo[], ownerPid: number | null, watchdogPid: number | null, autoCreateTopics?: boolean }} ClusterState
+ * @typedef {{ version: string, libs: string, dir: string, clusterId: string, listeners: string[], nodes: NodeInfo[], ownerPid: number | null, watchdogPid: number | null, autoCreateTopics?: boolean, advertise?: Record<number, Record<string, string>> }} ClusterState
  */
 
 /** True when a process with that pid exists and is not a zombie. */
@@ -143,7 +149,8 @@ function nodeProperties(state, node) {
     `node.id=${node.id}`,
     `controller.quorum.voters=${voters}`,
     `listeners=${[...listeners, `CONTROLLER://127.0.0.1:${node.controllerPort}`].join(',')}`,
-    `advertised.listeners=${listeners.join(',')}`,
+    // A node may advertise another address on a listener (tests of clients that cannot reach what brokers advertise).
+    `advertised.listeners=${state.listeners.map((l) => `${l}://${state.advertise?.[node.id]?.[l] ?? `127.0.0.1:${node.ports[l]}`}`).join(',')}`,
     'controller.listener.names=CONTROLLER',
     `inter.broker.listener.name=${state.listeners[0]}`,
     `listener.security.protocol.map=${[...protocolMap, 'CONTROLLER:PLAINTEXT'].join(',')}`,
@@ -158,6 +165,9 @@ function nodeProperties(state, node) {
     `share.coordinator.state.topic.replication.factor=${Math.min(3, n)}`,
     `share.coordinator.state.topic.min.isr=${Math.min(2, n)}`,
     'group.initial.rebalance.delay.ms=0',
+    // KIP-848 groups: a member that dies is noticed after 10 s instead of 45 s (the broker's floor is lowered to allow it).
+    'group.consumer.min.session.timeout.ms=6000',
+    'group.consumer.session.timeout.ms=10000',
     // Tests create their topics explicitly, so a missing topic stays missing; `kafka:up` turns creation on for people trying things.
     `auto.create.topics.enable=${state.autoCreateTopics ? 'true' : 'false'}`,
     'log.cleaner.dedupe.buffer.size=16777216',
@@ -366,7 +376,9 @@ function startWatchdog(dir, ownerPid) {
 
 /**
  * Formats storage for `nodes` KRaft nodes and starts them.
- * @param {{ nodes?: number, version?: string, basePort?: number, listeners?: string[], dir?: string, ownerPid?: number | null, detached?: boolean, autoCreateTopics?: boolean, log?: (m: string) => void }} [opts]
+ * `advertise` makes a node advertise another host:port on a listener than the one it listens on, e.g. `{ 1: { SSL: '127.0.0.1:1' } }`
+ * (never on the first listener, which the brokers use between themselves).
+ * @param {{ nodes?: number, version?: string, basePort?: number, listeners?: string[], dir?: string, ownerPid?: number | null, detached?: boolean, autoCreateTopics?: boolean, advertise?: Record<number, Record<string, string>>, log?: (m: string) => void }} [opts]
  */
 export async function startCluster(opts = {}) {
   const { nodes = 3, basePort = 19092, listeners = ['PLAINTEXT'], ownerPid = process.pid, detached = false, autoCreateTopics = false } = opts;
@@ -377,7 +389,7 @@ export async function startCluster(opts = {}) {
   const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kafkawire-cluster-'));
   fs.mkdirSync(dir, { recursive: true });
   /** @type {ClusterState} */
-  const state = { version, libs, dir, clusterId: newClusterId(), listeners, nodes: [], ownerPid, watchdogPid: null, autoCreateTopics };
+  const state = { version, libs, dir, clusterId: newClusterId(), listeners, nodes: [], ownerPid, watchdogPid: null, autoCreateTopics, ...(opts.advertise ? { advertise: opts.advertise } : {}) };
   for (let i = 0; i < nodes; i++) {
     const id = i + 1;
     const base = basePort + i * 10;

@@ -4,7 +4,8 @@
 // the run; elsewhere a missing Java or Maven skips the integration tests with
 // the reason printed.
 import type { TestProject } from 'vitest/node';
-import { SASL_MECHANISMS, SASL_REAUTH_MS, SASL_USERS, startCluster, type Cluster } from './cluster.mjs';
+import { startProxies, serveControls, type LocalChaos } from '../chaos/control.js';
+import { CHAOS_PROXY_OFFSET, SASL_MECHANISMS, SASL_REAUTH_MS, SASL_USERS, startCluster, type Cluster } from './cluster.mjs';
 import { ensureKafka, PrerequisiteError, resolveVersion } from './download.mjs';
 
 export interface KafkaTestContext {
@@ -31,6 +32,13 @@ export interface KafkaTestContext {
   sasl: { bootstrap: string; users: Record<string, string>; mechanisms: string[]; reauthMs: number } | null;
   /** The SSL listeners of the main cluster and the PEM of the CA that signed their certificate; null for an external cluster. */
   tls: { bootstrap: string; caPem: string } | null;
+  /**
+   * Unless KAFKA_CHAOS=0 (and with a cluster the harness starts): a fault-injecting
+   * proxy in front of every node's CHAOS listener, which the nodes advertise at
+   * the proxies' ports. `bootstrap` lists the proxies; `control` is the URL
+   * RemoteChaos (test/chaos/control.ts) steers them through. Null otherwise.
+   */
+  chaos: { bootstrap: string; control: string; nodes: Array<{ id: number; proxyPort: number; brokerPort: number }> } | null;
 }
 
 /** Every node of the main test cluster has these listeners; PLAINTEXT stays first (inter-broker). */
@@ -47,15 +55,23 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const external = process.env.KAFKA_BOOTSTRAP;
   let cluster: Cluster | null = null;
   let legacy: Cluster | null = null;
-  const ctx: KafkaTestContext = { bootstrap: external ?? '', clusterDir: null, libs: null, version, unavailable: null, legacy: null, sasl: null, tls: null };
+  const ctx: KafkaTestContext = { bootstrap: external ?? '', clusterDir: null, libs: null, version, unavailable: null, legacy: null, sasl: null, tls: null, chaos: null };
+  let chaos: { proxies: LocalChaos; control: { close: () => Promise<void> } } | null = null;
   try {
     ctx.libs = ensureKafka(version);
     if (!external) {
       const nodes = Number(process.env.KAFKA_NODES ?? 3);
       const base = Number(process.env.KAFKA_BASE_PORT ?? 19092);
       const matrix = process.env.KAFKA_MATRIX !== '0';
+      // On by default, so `npm test` runs the chaos tests as CI does; KAFKA_CHAOS=0 leaves the proxies out.
+      const withChaos = process.env.KAFKA_CHAOS !== '0';
+      // Node i's base port is base + 10 i (cluster.mjs); its proxy listens CHAOS_PROXY_OFFSET above it.
+      const proxyPort = (id: number) => base + (id - 1) * 10 + CHAOS_PROXY_OFFSET;
+      const chaosOpts = withChaos
+        ? { advertise: Object.fromEntries(Array.from({ length: nodes }, (_, i) => [i + 1, { CHAOS: `127.0.0.1:${proxyPort(i + 1)}` }])) }
+        : {};
       const started = await Promise.allSettled([
-        startCluster({ nodes, version, basePort: base, listeners: LISTENERS }),
+        startCluster({ nodes, version, basePort: base, listeners: withChaos ? [...LISTENERS, 'CHAOS'] : LISTENERS, ...chaosOpts }),
         matrix ? startCluster({ nodes: 1, version: resolveVersion('3.9'), basePort: base + 100 }) : Promise.resolve(null),
       ]);
       cluster = started[0].status === 'fulfilled' ? started[0].value : null;
@@ -72,6 +88,21 @@ export default async function setup(project: TestProject): Promise<() => Promise
       ctx.sasl = { bootstrap: cluster!.bootstrap('SASL_PLAINTEXT'), users: { ...SASL_USERS }, mechanisms: [...SASL_MECHANISMS], reauthMs: SASL_REAUTH_MS };
       ctx.tls = { bootstrap: cluster!.bootstrap('SSL'), caPem: cluster!.caPem() as string };
       if (legacy) ctx.legacy = { bootstrap: legacy.bootstrap(), version: legacy.state.version };
+      if (withChaos) {
+        const c = cluster!;
+        const brokers = c.state.nodes.map((n) => ({ node: n.id, listen: proxyPort(n.id), target: { host: '127.0.0.1', port: n.ports.CHAOS ?? 0 } }));
+        const proxies = await startProxies(brokers).catch(async (e: unknown) => {
+          await Promise.all([cluster?.stop(), legacy?.stop()]);
+          throw e;
+        });
+        const control = await serveControls(proxies);
+        chaos = { proxies, control };
+        ctx.chaos = {
+          bootstrap: brokers.map((b) => `127.0.0.1:${b.listen}`).join(','),
+          control: `http://127.0.0.1:${control.port}/`,
+          nodes: brokers.map((b) => ({ id: b.node, proxyPort: b.listen, brokerPort: b.target.port })),
+        };
+      }
     }
   } catch (e) {
     if (process.env.CI === 'true' || !(e instanceof PrerequisiteError) || external) throw e;
@@ -79,7 +110,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     console.error(`kafkawire: integration tests skipped: ${ctx.unavailable}`);
   }
   project.provide('kafka', ctx);
-  const stopAll = () => Promise.all([cluster?.stop(), legacy?.stop()]);
+  const stopAll = () => Promise.all([chaos?.control.close(), chaos?.proxies.close(), cluster?.stop(), legacy?.stop()]);
   const onSignal = () => void stopAll().finally(() => process.exit(130));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
