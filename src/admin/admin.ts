@@ -1,0 +1,213 @@
+// The Admin client: Java's Admin calls, in camelCase, over one connection pool.
+import { KafkaConfigError } from '../errors.js';
+import type { VersionCaps } from '../messages/negotiate.js';
+import { systemClock } from '../network/clock.js';
+import { ConnectionPool, type PoolOptions } from '../network/pool.js';
+import * as acls from './acls.js';
+import * as cluster from './cluster.js';
+import * as configs from './configs.js';
+import { AdminContext } from './context.js';
+import * as groups from './groups.js';
+import * as lag from './lag.js';
+import * as offsets from './offsets.js';
+import * as quotas from './quotas.js';
+import * as scram from './scram.js';
+import * as topics from './topics.js';
+import * as txns from './transactions.js';
+import type { CallOptions, TopicPartition } from './types.js';
+
+/** Admin options: Java's AdminClientConfig names in camelCase, with its defaults. */
+export interface AdminOptions extends Pick<PoolOptions, 'tls' | 'sasl' | 'lookup' | 'clock'> {
+  bootstrapServers: string | string[];
+  /** Default `kafkawire-admin-N`. */
+  clientId?: string;
+  /** Wait for one response (default 30000). */
+  requestTimeoutMs?: number;
+  /** Upper bound of a whole call, retries included, unless the call passes timeoutMs (default 60000). */
+  defaultApiTimeoutMs?: number;
+  /** First delay before retrying a retriable error (default 100), doubling to retryBackoffMaxMs (default 1000). */
+  retryBackoffMs?: number;
+  retryBackoffMaxMs?: number;
+  /** Close connections idle this long (default 300000, as the Java admin client); -1 never. */
+  connectionsMaxIdleMs?: number;
+  reconnectBackoffMs?: number;
+  reconnectBackoffMaxMs?: number;
+  socketConnectionSetupTimeoutMs?: number;
+  socketConnectionSetupTimeoutMaxMs?: number;
+  versionCaps?: VersionCaps;
+}
+
+let clientSeq = 0;
+
+function nonNegative(name: string, v: number | undefined, dflt: number): number {
+  const x = v ?? dflt;
+  if (!(Number.isFinite(x) && x >= 0)) throw new KafkaConfigError(`${name} must be a number of milliseconds ≥ 0, got ${v}`);
+  return x;
+}
+
+/**
+ * Administers topics, configs, offsets, groups, transactions, ACLs, SCRAM
+ * users and quotas. Each call goes to the broker that can answer it (any
+ * broker, the controller, partition leaders, group or transaction
+ * coordinators; one request per broker), retries retriable errors until
+ * its timeout (defaultApiTimeoutMs), and, when it acts on several items,
+ * resolves to one `{ ok, value | error }` result per item in the order
+ * asked: a failed item never hides the others. Calls with a single answer
+ * resolve to it or reject.
+ */
+export class Admin {
+  private readonly pool: ConnectionPool;
+  private readonly ctx: AdminContext;
+  private starting: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(options: AdminOptions) {
+    if (!options || (typeof options.bootstrapServers !== 'string' && !Array.isArray(options.bootstrapServers))) {
+      throw new KafkaConfigError('Admin needs bootstrapServers: "host:port,host:port" or an array of them');
+    }
+    const settings = {
+      requestTimeoutMs: nonNegative('requestTimeoutMs', options.requestTimeoutMs, 30_000),
+      defaultApiTimeoutMs: nonNegative('defaultApiTimeoutMs', options.defaultApiTimeoutMs, 60_000),
+      retryBackoffMs: nonNegative('retryBackoffMs', options.retryBackoffMs, 100),
+      retryBackoffMaxMs: nonNegative('retryBackoffMaxMs', options.retryBackoffMaxMs, 1000),
+    };
+    const clock = options.clock ?? systemClock;
+    this.pool = new ConnectionPool({
+      bootstrapServers: options.bootstrapServers,
+      clientId: options.clientId ?? `kafkawire-admin-${++clientSeq}`,
+      requestTimeoutMs: settings.requestTimeoutMs,
+      connectionsMaxIdleMs: options.connectionsMaxIdleMs ?? 300_000,
+      reconnectBackoffMs: options.reconnectBackoffMs,
+      reconnectBackoffMaxMs: options.reconnectBackoffMaxMs,
+      connectTimeoutMs: options.socketConnectionSetupTimeoutMs,
+      connectTimeoutMaxMs: options.socketConnectionSetupTimeoutMaxMs,
+      versionCaps: options.versionCaps,
+      tls: options.tls,
+      sasl: options.sasl,
+      lookup: options.lookup,
+      clock,
+    });
+    this.ctx = new AdminContext(this.pool, settings, clock, () => this.connect());
+  }
+
+  /** Connects to the bootstrap servers (every call does this on first use). */
+  connect(): Promise<void> {
+    if (this.closed) return Promise.reject(new KafkaConfigError('this Admin client is closed'));
+    this.starting ??= this.pool.start();
+    this.starting.catch(() => {
+      this.starting = null;
+    });
+    return this.starting;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.pool.close();
+  }
+
+  // Topics
+  createTopics(newTopics: topics.NewTopic[], opts?: CallOptions & { validateOnly?: boolean }) {
+    return topics.createTopics(this.ctx, newTopics, opts);
+  }
+  deleteTopics(names: string[], opts?: CallOptions) {
+    return topics.deleteTopics(this.ctx, names, opts);
+  }
+  listTopics(opts?: CallOptions & { listInternal?: boolean }) {
+    return topics.listTopics(this.ctx, opts);
+  }
+  describeTopics(names: string[], opts?: CallOptions & { includeAuthorizedOperations?: boolean }) {
+    return topics.describeTopics(this.ctx, names, opts);
+  }
+  createPartitions(newPartitions: Record<string, topics.NewPartitions>, opts?: CallOptions & { validateOnly?: boolean }) {
+    return topics.createPartitions(this.ctx, newPartitions, opts);
+  }
+
+  // Configs
+  describeConfigs(resources: configs.ConfigResource[], opts?: CallOptions & { includeSynonyms?: boolean; includeDocumentation?: boolean; configNames?: string[] }) {
+    return configs.describeConfigs(this.ctx, resources, opts);
+  }
+  incrementalAlterConfigs(alterations: Array<{ resource: configs.ConfigResource; ops: configs.AlterConfigOp[] }>, opts?: CallOptions & { validateOnly?: boolean }) {
+    return configs.incrementalAlterConfigs(this.ctx, alterations, opts);
+  }
+
+  // Offsets and records
+  listOffsets(requests: Array<TopicPartition & { spec: offsets.OffsetSpec }>, opts?: CallOptions & { isolationLevel?: 'read_uncommitted' | 'read_committed' }) {
+    return offsets.listOffsets(this.ctx, requests, opts);
+  }
+  deleteRecords(requests: Array<TopicPartition & { beforeOffset: bigint }>, opts?: CallOptions) {
+    return offsets.deleteRecords(this.ctx, requests, opts);
+  }
+
+  // Cluster
+  describeCluster(opts?: CallOptions & { includeAuthorizedOperations?: boolean }) {
+    return cluster.describeCluster(this.ctx, opts);
+  }
+
+  // Consumer groups
+  listGroups(opts?: CallOptions & { states?: string[]; types?: Array<'classic' | 'consumer' | 'share' | 'streams'> }) {
+    return groups.listGroups(this.ctx, opts);
+  }
+  describeConsumerGroups(groupIds: string[], opts?: CallOptions & { includeAuthorizedOperations?: boolean }) {
+    return groups.describeConsumerGroups(this.ctx, groupIds, opts);
+  }
+  listConsumerGroupOffsets(groupSpecs: string[] | Record<string, TopicPartition[] | null>, opts?: CallOptions & { requireStable?: boolean }) {
+    return groups.listConsumerGroupOffsets(this.ctx, groupSpecs, opts);
+  }
+  alterConsumerGroupOffsets(groupId: string, offsetsToCommit: Array<TopicPartition & { offset: bigint; leaderEpoch?: number; metadata?: string }>, opts?: CallOptions) {
+    return groups.alterConsumerGroupOffsets(this.ctx, groupId, offsetsToCommit, opts);
+  }
+  deleteConsumerGroupOffsets(groupId: string, partitions: TopicPartition[], opts?: CallOptions) {
+    return groups.deleteConsumerGroupOffsets(this.ctx, groupId, partitions, opts);
+  }
+  deleteConsumerGroups(groupIds: string[], opts?: CallOptions) {
+    return groups.deleteConsumerGroups(this.ctx, groupIds, opts);
+  }
+  /** Per partition: committed offset, end offset, lag and owner (as kafka-consumer-groups --describe). */
+  consumerGroupLag(groupId: string, opts?: CallOptions & { isolationLevel?: 'read_uncommitted' | 'read_committed' }) {
+    return lag.consumerGroupLag(this.ctx, groupId, opts);
+  }
+
+  // Transactions
+  describeProducers(partitions: TopicPartition[], opts?: CallOptions) {
+    return txns.describeProducers(this.ctx, partitions, opts);
+  }
+  listTransactions(opts?: CallOptions & { states?: string[]; producerIds?: bigint[]; durationMs?: number }) {
+    return txns.listTransactions(this.ctx, opts);
+  }
+  describeTransactions(transactionalIds: string[], opts?: CallOptions) {
+    return txns.describeTransactions(this.ctx, transactionalIds, opts);
+  }
+  abortTransaction(spec: txns.AbortTransactionSpec) {
+    return txns.abortTransaction(this.ctx, spec);
+  }
+  fenceProducers(transactionalIds: string[], opts?: CallOptions & { transactionTimeoutMs?: number }) {
+    return txns.fenceProducers(this.ctx, transactionalIds, opts);
+  }
+
+  // ACLs
+  describeAcls(filter?: acls.AclBindingFilter, opts?: CallOptions) {
+    return acls.describeAcls(this.ctx, filter, opts);
+  }
+  createAcls(bindings: Parameters<typeof acls.createAcls>[1], opts?: CallOptions) {
+    return acls.createAcls(this.ctx, bindings, opts);
+  }
+  deleteAcls(filters: acls.AclBindingFilter[], opts?: CallOptions) {
+    return acls.deleteAcls(this.ctx, filters, opts);
+  }
+
+  // SCRAM credentials
+  describeUserScramCredentials(users?: string[], opts?: CallOptions) {
+    return scram.describeUserScramCredentials(this.ctx, users, opts);
+  }
+  alterUserScramCredentials(alterations: scram.ScramAlteration[], opts?: CallOptions) {
+    return scram.alterUserScramCredentials(this.ctx, alterations, opts);
+  }
+
+  // Client quotas
+  describeClientQuotas(components?: quotas.QuotaFilterComponent[], opts?: CallOptions & { strict?: boolean }) {
+    return quotas.describeClientQuotas(this.ctx, components, opts);
+  }
+  alterClientQuotas(alterations: quotas.QuotaAlteration[], opts?: CallOptions & { validateOnly?: boolean }) {
+    return quotas.alterClientQuotas(this.ctx, alterations, opts);
+  }
+}

@@ -1,0 +1,136 @@
+// Config calls: describeConfigs and incrementalAlterConfigs, for topics and brokers.
+import { KafkaConfigError } from '../errors.js';
+import type { DescribeConfigsResponse, IncrementalAlterConfigsResponse } from '../messages/generated/index.js';
+import { byNode, fanOut, type AdminContext } from './context.js';
+import { lookupError } from './topics.js';
+import { fail, ok, type CallOptions, type Result } from './types.js';
+
+export type ConfigResourceType = 'topic' | 'broker' | 'broker-logger' | 'client-metrics' | 'group';
+export interface ConfigResource {
+  type: ConfigResourceType;
+  /** Topic name, or broker id as text ('' for the cluster-wide broker default). */
+  name: string;
+}
+
+const TYPE_CODES: Record<ConfigResourceType, number> = { topic: 2, broker: 4, 'broker-logger': 8, 'client-metrics': 16, group: 32 };
+const typeName = (code: number): ConfigResourceType => (Object.entries(TYPE_CODES).find(([, c]) => c === code)?.[0] ?? 'topic') as ConfigResourceType;
+
+const SOURCES = ['UNKNOWN', 'DYNAMIC_TOPIC_CONFIG', 'DYNAMIC_BROKER_CONFIG', 'DYNAMIC_DEFAULT_BROKER_CONFIG', 'STATIC_BROKER_CONFIG', 'DEFAULT_CONFIG', 'DYNAMIC_BROKER_LOGGER_CONFIG', 'CLIENT_METRICS_CONFIG', 'GROUP_CONFIG'];
+const TYPES = ['UNKNOWN', 'BOOLEAN', 'STRING', 'INT', 'SHORT', 'LONG', 'DOUBLE', 'LIST', 'CLASS', 'PASSWORD'];
+
+export interface ConfigEntry {
+  name: string;
+  /** null for a sensitive value (the broker does not send those). */
+  value: string | null;
+  /** Where the value comes from, as Java's ConfigEntry.ConfigSource: DYNAMIC_TOPIC_CONFIG, DEFAULT_CONFIG... */
+  source: string;
+  isDefault: boolean;
+  isReadOnly: boolean;
+  isSensitive: boolean;
+  type: string;
+  synonyms: Array<{ name: string; value: string | null; source: string }>;
+  documentation: string | null;
+}
+
+export type ConfigResult<V> = { resource: ConfigResource } & Result<V>;
+
+const resKey = (r: ConfigResource) => `${r.type}\u0000${r.name}`;
+
+/** Broker resources go to that broker (its own view); everything else to any broker. */
+function target(r: ConfigResource): number | 'any' {
+  if ((r.type === 'broker' || r.type === 'broker-logger') && r.name !== '') {
+    const id = Number(r.name);
+    if (!Number.isInteger(id)) throw new KafkaConfigError(`a broker config resource is named by the broker's node id, got ${JSON.stringify(r.name)}`);
+    return id;
+  }
+  return 'any';
+}
+
+function validate(resources: ConfigResource[]): void {
+  for (const r of resources) {
+    if (!(r.type in TYPE_CODES)) throw new KafkaConfigError(`unknown config resource type ${JSON.stringify(r.type)}; expected one of ${Object.keys(TYPE_CODES).join(', ')}`);
+    target(r);
+  }
+}
+
+export async function describeConfigs(
+  ctx: AdminContext,
+  resources: ConfigResource[],
+  opts: CallOptions & { includeSynonyms?: boolean; includeDocumentation?: boolean; configNames?: string[] } = {},
+): Promise<Array<ConfigResult<ConfigEntry[]>>> {
+  validate(resources);
+  const byKey = new Map(resources.map((r) => [resKey(r), r]));
+  const results = await ctx.perItem<ConfigEntry[]>('DescribeConfigs', [...byKey.keys()], async (pending) => {
+    await ctx.ready();
+    const out = new Map<string, Result<ConfigEntry[]>>();
+    const groups = byNode(pending.map((k) => [asNode(target(byKey.get(k)!)), byKey.get(k)!] as [number, ConfigResource]));
+    await fanOut(out, groups, resKey, async (node, list) => {
+      const res = await ctx.pool.request<DescribeConfigsResponse>(node === -1 ? 'any' : node, 'DescribeConfigs', {
+        resources: list.map((r) => ({ resourceType: TYPE_CODES[r.type], resourceName: r.name, configurationKeys: opts.configNames ?? null })),
+        includeSynonyms: opts.includeSynonyms ?? false,
+        includeDocumentation: opts.includeDocumentation ?? false,
+      });
+      for (const r of res.results) {
+        const key = resKey({ type: typeName(r.resourceType), name: r.resourceName });
+        if (r.errorCode !== 0) {
+          out.set(key, fail(lookupError(r.errorCode, { api: 'DescribeConfigs', ...(r.resourceType === TYPE_CODES.topic ? { topic: r.resourceName } : {}) }, r.errorMessage)));
+          continue;
+        }
+        out.set(
+          key,
+          ok(
+            r.configs.map((c) => ({
+              name: c.name,
+              value: c.value,
+              source: SOURCES[c.configSource] ?? 'UNKNOWN',
+              isDefault: c.isDefault || SOURCES[c.configSource] === 'DEFAULT_CONFIG',
+              isReadOnly: c.readOnly,
+              isSensitive: c.isSensitive,
+              type: TYPES[c.configType] ?? 'UNKNOWN',
+              synonyms: c.synonyms.map((s) => ({ name: s.name, value: s.value, source: SOURCES[s.source] ?? 'UNKNOWN' })),
+              documentation: c.documentation,
+            })),
+          ),
+        );
+      }
+    });
+    return out;
+  }, opts);
+  return [...byKey].map(([k, resource]) => ({ resource, ...results.get(k)! }));
+}
+
+export type AlterConfigOp = { name: string; op: 'set'; value: string } | { name: string; op: 'delete' } | { name: string; op: 'append' | 'subtract'; value: string };
+const OP_CODES = { set: 0, delete: 1, append: 2, subtract: 3 } as const;
+
+export async function incrementalAlterConfigs(
+  ctx: AdminContext,
+  alterations: Array<{ resource: ConfigResource; ops: AlterConfigOp[] }>,
+  opts: CallOptions & { validateOnly?: boolean } = {},
+): Promise<Array<ConfigResult<void>>> {
+  validate(alterations.map((a) => a.resource));
+  for (const a of alterations) for (const o of a.ops) if (!(o.op in OP_CODES)) throw new KafkaConfigError(`unknown config operation ${JSON.stringify(o.op)}; expected set, delete, append or subtract`);
+  const byKey = new Map(alterations.map((a) => [resKey(a.resource), a]));
+  const results = await ctx.perItem<void>('IncrementalAlterConfigs', [...byKey.keys()], async (pending) => {
+    await ctx.ready();
+    const out = new Map<string, Result<void>>();
+    const groups = byNode(pending.map((k) => [asNode(target(byKey.get(k)!.resource)), byKey.get(k)!] as [number, (typeof alterations)[number]]));
+    await fanOut(out, groups, (a) => resKey(a.resource), async (node, list) => {
+      const res = await ctx.pool.request<IncrementalAlterConfigsResponse>(node === -1 ? 'any' : node, 'IncrementalAlterConfigs', {
+        resources: list.map((a) => ({
+          resourceType: TYPE_CODES[a.resource.type],
+          resourceName: a.resource.name,
+          configs: a.ops.map((o) => ({ name: o.name, configOperation: OP_CODES[o.op], value: o.op === 'delete' ? null : o.value })),
+        })),
+        validateOnly: opts.validateOnly ?? false,
+      });
+      for (const r of res.responses) {
+        const key = resKey({ type: typeName(r.resourceType), name: r.resourceName });
+        out.set(key, r.errorCode === 0 ? ok(undefined) : fail(lookupError(r.errorCode, { api: 'IncrementalAlterConfigs', ...(r.resourceType === TYPE_CODES.topic ? { topic: r.resourceName } : {}) }, r.errorMessage)));
+      }
+    });
+    return out;
+  }, opts);
+  return [...byKey].map(([k, a]) => ({ resource: a.resource, ...results.get(k)! }));
+}
+
+const asNode = (t: number | 'any'): number => (t === 'any' ? -1 : t);

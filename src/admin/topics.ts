@@ -1,0 +1,164 @@
+// Topic calls: create, delete, list, describe, add partitions.
+import { KafkaBrokerError, ErrorCode, errorFor } from '../messages/error-codes.js';
+import type { CreatePartitionsResponse, CreateTopicsResponse, DeleteTopicsResponse, MetadataResponse } from '../messages/generated/index.js';
+import type { AdminContext } from './context.js';
+import { decodeOperations, type AclOperation } from './acl-codes.js';
+import { fail, ok, type CallOptions, type Result } from './types.js';
+
+export interface NewTopic {
+  topic: string;
+  /** -1 (default) lets the broker use num.partitions; ignored with replicaAssignment. */
+  numPartitions?: number;
+  /** -1 (default) lets the broker use default.replication.factor; ignored with replicaAssignment. */
+  replicationFactor?: number;
+  /** Explicit replicas per partition: `{ 0: [1, 2], 1: [2, 3] }`. */
+  replicaAssignment?: Record<number, number[]>;
+  configs?: Record<string, string>;
+}
+
+export interface CreatedTopic {
+  topicId: string;
+  numPartitions: number;
+  replicationFactor: number;
+  /** The topic's configs as created (v5+), name → value. */
+  configs: Record<string, string | null>;
+}
+
+export interface TopicListing {
+  name: string;
+  topicId: string;
+  isInternal: boolean;
+}
+
+export interface PartitionDescription {
+  partition: number;
+  /** Leader's node id, -1 while there is none. */
+  leader: number;
+  leaderEpoch: number;
+  replicas: number[];
+  isr: number[];
+  offlineReplicas: number[];
+}
+
+export interface TopicDescription {
+  name: string;
+  topicId: string;
+  isInternal: boolean;
+  partitions: PartitionDescription[];
+  /** Operations this principal may perform on the topic, when asked for. */
+  authorizedOperations?: AclOperation[];
+}
+
+export type TopicResult<V> = { topic: string } & Result<V>;
+
+/** An error from a lookup whose retry cannot help within one call (a topic that does not exist). */
+export function lookupError(code: number, ctx: { api: string; topic?: string }, msg?: string | null): KafkaBrokerError {
+  const e = errorFor(code, ctx, msg);
+  return code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? new KafkaBrokerError(e.code, e.message, false, e.context) : e;
+}
+
+function inOrder<V>(topics: string[], results: Map<string, Result<V>>): Array<TopicResult<V>> {
+  return topics.map((topic) => ({ topic, ...results.get(topic)! }));
+}
+
+export async function createTopics(ctx: AdminContext, topics: NewTopic[], opts: CallOptions & { validateOnly?: boolean } = {}): Promise<Array<TopicResult<CreatedTopic>>> {
+  const byName = new Map(topics.map((t) => [t.topic, t]));
+  const results = await ctx.perItem<CreatedTopic>('CreateTopics', [...byName.keys()], async (pending) => {
+    const res = await ctx.pool.request<CreateTopicsResponse>(await ctx.controller(), 'CreateTopics', {
+      topics: pending.map((name) => {
+        const t = byName.get(name)!;
+        const assignments = Object.entries(t.replicaAssignment ?? {}).map(([p, brokerIds]) => ({ partitionIndex: Number(p), brokerIds }));
+        return {
+          name,
+          numPartitions: assignments.length > 0 ? -1 : (t.numPartitions ?? -1),
+          replicationFactor: assignments.length > 0 ? -1 : (t.replicationFactor ?? -1),
+          assignments,
+          configs: Object.entries(t.configs ?? {}).map(([k, value]) => ({ name: k, value })),
+        };
+      }),
+      timeoutMs: ctx.settings.requestTimeoutMs,
+      validateOnly: opts.validateOnly ?? false,
+    });
+    const out = new Map<string, Result<CreatedTopic>>();
+    for (const r of res.topics) {
+      if (r.errorCode !== 0) {
+        out.set(r.name, fail(errorFor(r.errorCode, { api: 'CreateTopics', topic: r.name }, r.errorMessage)));
+        continue;
+      }
+      const configs: Record<string, string | null> = {};
+      for (const c of r.configs ?? []) configs[c.name] = c.value;
+      out.set(r.name, ok({ topicId: r.topicId, numPartitions: r.numPartitions, replicationFactor: r.replicationFactor, configs }));
+    }
+    return out;
+  }, opts);
+  return inOrder([...byName.keys()], results);
+}
+
+export async function deleteTopics(ctx: AdminContext, topics: string[], opts: CallOptions = {}): Promise<Array<TopicResult<void>>> {
+  const results = await ctx.perItem<void>('DeleteTopics', topics, async (pending) => {
+    const res = await ctx.pool.request<DeleteTopicsResponse>(await ctx.controller(), 'DeleteTopics', {
+      topicNames: pending,
+      topics: pending.map((name) => ({ name, topicId: 'AAAAAAAAAAAAAAAAAAAAAA' })),
+      timeoutMs: ctx.settings.requestTimeoutMs,
+    });
+    const out = new Map<string, Result<void>>();
+    for (const r of res.responses) {
+      const name = r.name ?? '';
+      out.set(name, r.errorCode === 0 ? ok(undefined) : fail(lookupError(r.errorCode, { api: 'DeleteTopics', topic: name }, r.errorMessage)));
+    }
+    return out;
+  }, opts);
+  return inOrder([...new Set(topics)], results);
+}
+
+export async function listTopics(ctx: AdminContext, opts: CallOptions & { listInternal?: boolean } = {}): Promise<TopicListing[]> {
+  const res = await ctx.once('Metadata (listTopics)', () => ctx.metadata(null), opts);
+  return res.topics
+    .filter((t) => t.errorCode === 0 && t.name !== null && (opts.listInternal || !t.isInternal))
+    .map((t) => ({ name: t.name as string, topicId: t.topicId, isInternal: t.isInternal }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export async function describeTopics(ctx: AdminContext, topics: string[], opts: CallOptions & { includeAuthorizedOperations?: boolean } = {}): Promise<Array<TopicResult<TopicDescription>>> {
+  const results = await ctx.perItem<TopicDescription>('Metadata (describeTopics)', topics, async (pending) => {
+    const res: MetadataResponse = await ctx.metadata(pending, opts.includeAuthorizedOperations ?? false);
+    const out = new Map<string, Result<TopicDescription>>();
+    for (const t of res.topics) {
+      if (t.name === null) continue;
+      if (t.errorCode !== 0) {
+        out.set(t.name, fail(lookupError(t.errorCode, { api: 'Metadata', topic: t.name })));
+        continue;
+      }
+      const partitions = t.partitions
+        .map((p) => ({ partition: p.partitionIndex, leader: p.leaderId, leaderEpoch: p.leaderEpoch, replicas: p.replicaNodes, isr: p.isrNodes, offlineReplicas: p.offlineReplicas }))
+        .sort((a, b) => a.partition - b.partition);
+      const d: TopicDescription = { name: t.name, topicId: t.topicId, isInternal: t.isInternal, partitions };
+      if (opts.includeAuthorizedOperations) d.authorizedOperations = decodeOperations(t.topicAuthorizedOperations);
+      out.set(t.name, ok(d));
+    }
+    return out;
+  }, opts);
+  return inOrder([...new Set(topics)], results);
+}
+
+export interface NewPartitions {
+  /** The partition count after the call (it can only grow). */
+  totalCount: number;
+  /** Replicas of each new partition, in order. */
+  assignments?: number[][];
+}
+
+export async function createPartitions(ctx: AdminContext, topics: Record<string, NewPartitions>, opts: CallOptions & { validateOnly?: boolean } = {}): Promise<Array<TopicResult<void>>> {
+  const names = Object.keys(topics);
+  const results = await ctx.perItem<void>('CreatePartitions', names, async (pending) => {
+    const res = await ctx.pool.request<CreatePartitionsResponse>(await ctx.controller(), 'CreatePartitions', {
+      topics: pending.map((name) => ({ name, count: topics[name]!.totalCount, assignments: topics[name]!.assignments?.map((brokerIds) => ({ brokerIds })) ?? null })),
+      timeoutMs: ctx.settings.requestTimeoutMs,
+      validateOnly: opts.validateOnly ?? false,
+    });
+    const out = new Map<string, Result<void>>();
+    for (const r of res.results) out.set(r.name, r.errorCode === 0 ? ok(undefined) : fail(lookupError(r.errorCode, { api: 'CreatePartitions', topic: r.name }, r.errorMessage)));
+    return out;
+  }, opts);
+  return inOrder(names, results);
+}

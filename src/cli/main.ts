@@ -1,0 +1,167 @@
+// kafkawire's command-line tool: common options, --config files with Java
+// property names, one module per command (commands/), one-line errors on
+// stderr and documented exit codes.
+import { parseArgs } from 'node:util';
+import createDebug from 'debug';
+import { KafkaConfigError } from '../errors.js';
+import { Cli, UsageError, type CliIO, type Command, type OptionSpec } from './cli.js';
+import { COMMANDS } from './commands/index.js';
+import { applyProperties, emptySettings, readPropertiesFile, type ClientSettings } from './config.js';
+import { EXIT, EXIT_HELP, exitCodeFor } from './exit-codes.js';
+
+export const COMMON_OPTIONS: Record<string, OptionSpec> = {
+  bootstrap: { type: 'string', short: 'b', valueName: 'host:port,...', description: 'bootstrap servers (default: $KAFKA_BOOTSTRAP, or bootstrap.servers from --config)' },
+  config: { type: 'string', valueName: 'file', description: 'Java client properties (bootstrap.servers, security.protocol, ssl.truststore.location as PEM, sasl.mechanism, sasl.jaas.config, client.id, acks, ...)' },
+  tls: { type: 'boolean', description: 'connect with TLS' },
+  'tls-ca': { type: 'string', valueName: 'file', description: 'PEM file of the CA that signed the brokers\' certificates (implies --tls)' },
+  'sasl-mechanism': { type: 'string', valueName: 'name', description: 'PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512' },
+  'sasl-username': { type: 'string', valueName: 'user', description: 'SASL user name' },
+  'sasl-password': { type: 'string', valueName: 'password', description: 'SASL password (or $KAFKA_SASL_PASSWORD)' },
+  json: { type: 'boolean', description: 'machine-readable output, one JSON value per line' },
+  debug: { type: 'boolean', description: 'log connections, requests and retries to stderr (the debug module, kafkawire:*)' },
+  help: { type: 'boolean', short: 'h', description: 'show help' },
+};
+
+function optionLines(opts: Record<string, OptionSpec>): string {
+  return Object.entries(opts)
+    .map(([name, o]) => {
+      const head = `${o.short ? `-${o.short}, ` : '    '}--${name}${o.type === 'string' ? ` <${o.valueName ?? 'value'}>` : ''}${o.multiple ? ' (repeatable)' : ''}`;
+      return `  ${head.padEnd(36)} ${o.description}`;
+    })
+    .join('\n');
+}
+
+export function mainHelp(): string {
+  return [
+    'kafkawire — Apache Kafka from the command line, no JVM needed',
+    '',
+    'Usage: kafkawire <command> [arguments] [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`),
+    '',
+    'Common options:',
+    optionLines(COMMON_OPTIONS),
+    '',
+    'Run `kafkawire <command> --help` for the command\'s arguments.',
+    '',
+    EXIT_HELP,
+    '',
+  ].join('\n');
+}
+
+export function commandHelp(c: Command): string {
+  return [
+    `Usage:\n${c.usage.map((u) => `  kafkawire ${u}`).join('\n')}`,
+    '',
+    c.summary,
+    '',
+    ...(Object.keys(c.options).length > 0 ? ['Options:', optionLines(c.options), ''] : []),
+    'Common options:',
+    optionLines(COMMON_OPTIONS),
+    '',
+    ...(c.notes ? [c.notes, ''] : []),
+    EXIT_HELP,
+    '',
+  ].join('\n');
+}
+
+/** Settings from --config, then the flags and environment on top. */
+export function resolveSettings(values: Record<string, unknown>, env: NodeJS.ProcessEnv): ClientSettings {
+  const s = emptySettings();
+  const file = values.config as string | undefined;
+  if (file) applyProperties(s, readPropertiesFile(file), file);
+  const bootstrap = (values.bootstrap as string | undefined) ?? s.bootstrapServers ?? env.KAFKA_BOOTSTRAP;
+  if (bootstrap) s.bootstrapServers = bootstrap;
+  const ca = values['tls-ca'] as string | undefined;
+  if (values.tls === true || ca) s.tls = s.tls && typeof s.tls === 'object' ? s.tls : {};
+  if (ca) applyProperties(s, new Map([['ssl.truststore.location', ca]]), '--tls-ca');
+  const mechanism = values['sasl-mechanism'] as string | undefined;
+  const username = values['sasl-username'] as string | undefined;
+  const password = (values['sasl-password'] as string | undefined) ?? (username ? env.KAFKA_SASL_PASSWORD : undefined);
+  if (mechanism || username || password) {
+    const mech = (mechanism ?? s.sasl?.mechanism ?? 'PLAIN').toUpperCase();
+    if (!['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'].includes(mech)) throw new UsageError(`--sasl-mechanism ${mech}: expected PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512`);
+    const user = username ?? s.sasl?.username;
+    const pass = password ?? s.sasl?.password;
+    if (!user || pass === undefined) throw new UsageError('SASL needs --sasl-username and --sasl-password (or $KAFKA_SASL_PASSWORD), or sasl.jaas.config in --config');
+    s.sasl = { mechanism: mech as 'PLAIN', username: user, password: pass };
+  }
+  return s;
+}
+
+const processIO: CliIO = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
+
+/** Runs one command line; resolves to the exit code (never rejects). */
+export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
+  const name = argv.find((a) => !a.startsWith('-'));
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    if (name === undefined || name === 'help' || argv.includes('--help') || argv.includes('-h')) {
+      io.stdout.write(mainHelp());
+      return name === undefined && !argv.includes('--help') && !argv.includes('-h') ? EXIT.USAGE : EXIT.OK;
+    }
+    io.stderr.write(`kafkawire: error: unknown command ${JSON.stringify(name)}; run kafkawire --help for the list\n`);
+    return EXIT.USAGE;
+  }
+  let cli: Cli | null = null;
+  try {
+    const options = { ...COMMON_OPTIONS, ...command.options };
+    // `--throughput -1`: a negative number is the option's value, not an option.
+    const args: string[] = [];
+    for (let i = 0; i < argv.length; i++) {
+      const a = argv[i]!;
+      const next = argv[i + 1];
+      if (a.startsWith('--') && options[a.slice(2)]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+        args.push(`${a}=${next}`);
+        i++;
+      } else {
+        args.push(a);
+      }
+    }
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args,
+        options: Object.fromEntries(Object.entries(options).map(([k, o]) => [k, { type: o.type, ...(o.multiple ? { multiple: true } : {}), ...(o.short ? { short: o.short } : {}) }])),
+        allowPositionals: true,
+        strict: true,
+      });
+    } catch (e) {
+      throw new UsageError(`${(e as Error).message.split('\n')[0]}; run kafkawire ${command.name} --help`);
+    }
+    const { values, positionals } = parsed;
+    if (values.help) {
+      io.stdout.write(commandHelp(command));
+      return EXIT.OK;
+    }
+    if (values.debug) createDebug.enable('kafkawire:*');
+    const settings = resolveSettings(values, io.env);
+    for (const w of settings.warnings) io.stderr.write(`kafkawire: warning: ${w}\n`);
+    positionals.splice(positionals.indexOf(command.name), 1);
+    cli = new Cli(io, command, values as Record<string, string | boolean | string[] | undefined>, positionals, settings);
+    return await command.run(cli);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    // One line: the first line of the message (details stay in --debug).
+    io.stderr.write(`kafkawire: error: ${msg.split('\n').map((l) => l.trim()).filter(Boolean).join(' ')}\n`);
+    if (io.env.KAFKAWIRE_STACK === '1' && e instanceof Error) io.stderr.write(`${e.stack}\n`);
+    return e instanceof KafkaConfigError ? EXIT.USAGE : exitCodeFor(e);
+  } finally {
+    await cli?.close();
+  }
+}
+
+/** The bin entry: runs main, sets the exit code, exits on Ctrl-C with 130. */
+export function run(argv: string[]): void {
+  process.once('SIGINT', () => process.exit(EXIT.INTERRUPTED));
+  main(argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`kafkawire: error: ${String(e)}\n`);
+      process.exitCode = EXIT.FAILED;
+    },
+  );
+}

@@ -1,0 +1,68 @@
+// Runs the kafkawire CLI as a child process, as users run it: the sources are
+// compiled once per test file with tsc (the package's own build config, into
+// a scratch folder under node_modules/.cache), and bin/kafkawire.mjs starts it.
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+let built: Promise<string> | null = null;
+
+/** Compiles src/ once; resolves to the bin path. Type errors elsewhere do not stop tsc from emitting. */
+export function buildCli(): Promise<string> {
+  built ??= new Promise((resolve, reject) => {
+    const dir = path.join(root, 'node_modules', '.cache', 'kafkawire-cli-test', `${process.pid}-${randomBytes(3).toString('hex')}`);
+    fs.mkdirSync(path.join(dir, 'bin'), { recursive: true });
+    // Inside node_modules a folder has no package scope: say that these files are ES modules.
+    fs.writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
+    fs.copyFileSync(path.join(root, 'bin', 'kafkawire.mjs'), path.join(dir, 'bin', 'kafkawire.mjs'));
+    const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    execFile(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json'), '--outDir', path.join(dir, 'dist'), '--declaration', 'false', '--sourceMap', 'false'], { cwd: root }, (err, stdout) => {
+      const main = path.join(dir, 'dist', 'cli', 'main.js');
+      if (!fs.existsSync(main)) return reject(new Error(`tsc did not emit the CLI: ${err?.message ?? ''}\n${stdout}`));
+      resolve(path.join(dir, 'bin', 'kafkawire.mjs'));
+    });
+  });
+  return built;
+}
+
+/** Removes the scratch build. */
+export async function cleanCli(): Promise<void> {
+  if (!built) return;
+  const bin = await built.catch(() => null);
+  if (bin) fs.rmSync(path.dirname(path.dirname(bin)), { recursive: true, force: true });
+  built = null;
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `kafkawire ...args`; stdin gets `input` (then closes). Rejects only if the child outlives timeoutMs. */
+export async function kafkawire(args: string[], opts: { input?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<CliResult> {
+  const bin = await buildCli();
+  const env: NodeJS.ProcessEnv = { ...process.env, KAFKA_BOOTSTRAP: undefined, DEBUG: undefined, ...opts.env };
+  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`kafkawire ${args.join(' ')} did not exit within ${opts.timeoutMs ?? 90_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+    }, opts.timeoutMs ?? 90_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(opts.input ?? '');
+  });
+}
