@@ -58,8 +58,10 @@ async function createTopic(bootstrap: string, name: string): Promise<void> {
 function runNode(client: string, w: Workload, bootstrap: string, topic: string): Result | string {
   const zstdNeedsNode = w.compression === 'zstd' && !zstdAvailable();
   if (client === 'kafkajs' && w.compression !== 'none') return 'n/a (no built-in codec)';
-  if (client === 'kafkawire' && zstdNeedsNode) return `n/a (zstd needs Node 22.15+; this is ${process.version})`;
-  const r = spawnSync(process.execPath, [worker, client, JSON.stringify({ ...w, bootstrap, topic })], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (client.startsWith('kafkawire') && zstdNeedsNode) return `n/a (zstd needs Node 22.15+; this is ${process.version})`;
+  // BENCH_BASELINE_WORKER: a produce-worker.js built from an earlier checkout, run as "kafkawire (before)".
+  const [file, name] = client === 'kafkawire (before)' ? [process.env.BENCH_BASELINE_WORKER as string, 'kafkawire'] : [worker, client];
+  const r = spawnSync(process.execPath, [file, name, JSON.stringify({ ...w, bootstrap, topic })], { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) return `failed: ${r.stderr.split('\n').slice(-3).join(' ')}`;
   return JSON.parse(r.stdout.trim().split('\n').pop() as string) as Result;
 }
@@ -106,8 +108,9 @@ async function main(): Promise<void> {
     for (const w of WORKLOADS) {
       const label = w.mode === 'latency' ? `latency, ${w.size} B, acks ${w.acks}, one awaited send at a time` : `${w.count} × ${w.size} B, acks ${w.acks}, ${w.compression}`;
       const results: Record<string, Result | string> = {};
-      for (const client of ['kafkawire', 'kafkajs', 'java']) {
-        const topic = `bench-${client}-${Date.now().toString(36)}`;
+      const clients = ['kafkawire', ...(process.env.BENCH_BASELINE_WORKER ? ['kafkawire (before)'] : []), 'kafkajs', 'java'];
+      for (const client of clients) {
+        const topic = `bench-${client.replace(/\W+/g, '-')}-${Date.now().toString(36)}`;
         await createTopic(bootstrap, topic);
         results[client] = client === 'java' ? runJava(libs, w, bootstrap, topic) : runNode(client, w, bootstrap, topic);
       }

@@ -34,6 +34,14 @@ export interface MetadataOptions {
   allowAutoTopicCreation?: boolean;
   /** Delay between refreshes of an incomplete view (default 100, retry.backoff.ms). */
   retryBackoffMs?: number;
+  /**
+   * Producer's metadata.max.idle.ms: a topic not `touch`ed for this long is
+   * dropped from refreshes and from the view (default: never; only topics
+   * that were touched expire).
+   */
+  metadataMaxIdleMs?: number;
+  /** Clock for metadataMaxIdleMs (default Date.now). */
+  now?: () => number;
 }
 
 /**
@@ -48,6 +56,8 @@ export class Metadata {
   /** Time of the last successful refresh. */
   updatedAt = 0;
   private readonly wanted = new Set<string>();
+  /** Last use of each touched topic (metadataMaxIdleMs). */
+  private readonly lastUsed = new Map<string, number>();
   private inflight: Promise<void> | null = null;
 
   constructor(
@@ -72,7 +82,27 @@ export class Metadata {
     return this.inflight;
   }
 
+  /** A topic was used now (a producer sent to it): it stays in refreshes for metadataMaxIdleMs more. */
+  touch(topic: string, now = (this.opts.now ?? Date.now)()): void {
+    this.lastUsed.set(topic, now);
+  }
+
+  /** Drops topics touched last more than metadataMaxIdleMs ago (Java's producer metadata does this on refresh). */
+  private dropIdle(): void {
+    const maxIdle = this.opts.metadataMaxIdleMs;
+    if (maxIdle === undefined) return;
+    const now = (this.opts.now ?? Date.now)();
+    for (const [topic, at] of this.lastUsed) {
+      if (now - at < maxIdle) continue;
+      this.lastUsed.delete(topic);
+      this.wanted.delete(topic);
+      this.topics.delete(topic);
+      log('dropped topic %s: unused for %d ms (metadataMaxIdleMs)', topic, now - at);
+    }
+  }
+
   private async fetch(): Promise<void> {
+    this.dropIdle();
     const topics = [...this.wanted].map((name) => ({ name, topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }));
     const res = await this.pool.request<MetadataResponse>('any', 'Metadata', {
       topics,

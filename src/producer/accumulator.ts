@@ -1,5 +1,6 @@
 import { KafkaTimeoutError, type KafkaError } from '../errors.js';
 import type { RecordInput } from '../records/record.js';
+import { PartitionState } from './partition-state.js';
 
 /** Where a record went: what `send()` resolves to. */
 export interface RecordMetadata {
@@ -48,6 +49,10 @@ export class ProducerBatch {
   done = false;
   /** The error of the last failed attempt, for the message if the batch expires. */
   lastError: KafkaError | undefined;
+  /** An attempt ended without an answer (timeout, broken connection): the batch may be in the log. */
+  maybeWritten = false;
+  /** Part of a request not yet answered. */
+  inRequest = false;
 
   /** Creation order: batches that come back for another try go back in this order (sequence numbers may have been reset). */
   order = ++batchCounter;
@@ -106,13 +111,14 @@ interface MemoryWaiter {
 }
 
 /**
- * Per-partition queues of batches waiting to be sent, and the memory budget
- * (bufferMemory) they share: a send that does not fit waits for room up to
- * maxBlockMs instead of growing the queue without bound.
+ * The per-partition states (queue, sequence state) and the memory budget
+ * (bufferMemory) that every record not yet acknowledged counts against,
+ * including sends still waiting for metadata or a producer id: a send that
+ * does not fit waits for room up to maxBlockMs instead of growing without bound.
  */
 export class RecordAccumulator {
-  /** topic → partition → batches, oldest first. */
-  readonly queues = new Map<string, Map<number, ProducerBatch[]>>();
+  /** topic → partition → state. */
+  readonly topics = new Map<string, Map<number, PartitionState>>();
   used = 0;
   private readonly waiters: MemoryWaiter[] = [];
 
@@ -121,12 +127,17 @@ export class RecordAccumulator {
     private readonly batchSize: number,
   ) {}
 
-  queue(topic: string, partition: number): ProducerBatch[] {
-    let byPartition = this.queues.get(topic);
-    if (!byPartition) this.queues.set(topic, (byPartition = new Map()));
-    let q = byPartition.get(partition);
-    if (!q) byPartition.set(partition, (q = []));
-    return q;
+  /** The partition's state, created on first use. */
+  state(topic: string, partition: number, now: number): PartitionState {
+    let byPartition = this.topics.get(topic);
+    if (!byPartition) this.topics.set(topic, (byPartition = new Map()));
+    let ps = byPartition.get(partition);
+    if (!ps) byPartition.set(partition, (ps = new PartitionState(topic, partition, now)));
+    return ps;
+  }
+
+  *states(): IterableIterator<PartitionState> {
+    for (const byPartition of this.topics.values()) yield* byPartition.values();
   }
 
   /** Reserves `size` bytes if they are free now and nobody is waiting before us. */
@@ -138,10 +149,7 @@ export class RecordAccumulator {
 
   /** Resolves once `size` bytes are reserved; rejects after maxBlockMs. Returns null when reserved at once. */
   reserve(size: number, maxBlockMs: number, what: string): Promise<void> | null {
-    if (this.waiters.length === 0 && this.used + size <= this.bufferMemory) {
-      this.used += size;
-      return null;
-    }
+    if (this.tryReserve(size)) return null;
     return new Promise((resolve, reject) => {
       const w: MemoryWaiter = {
         size,
@@ -155,6 +163,8 @@ export class RecordAccumulator {
                 'are waiting to be sent; the brokers are slower than the sends, or unreachable',
             ),
           );
+          // The waiters behind this one may fit now.
+          this.release(0);
         }, maxBlockMs),
       };
       this.waiters.push(w);
@@ -173,12 +183,31 @@ export class RecordAccumulator {
     }
   }
 
-  /** Appends to the partition's last batch, or a new one; says whether a batch became full. */
-  append(topic: string, partition: number, record: RecordInput, size: number, completion: Completion, now: number): boolean {
-    const q = this.queue(topic, partition);
+  /** Releases what a batch holds (once). */
+  releaseBatch(b: ProducerBatch): void {
+    const n = b.reserved;
+    b.reserved = 0;
+    this.release(n);
+  }
+
+  /** Fails every memory waiter (close). */
+  failWaiters(err: KafkaError): void {
+    for (const w of this.waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.reject(err);
+    }
+  }
+
+  /**
+   * Appends to the partition's last batch, or a new one (bytes already
+   * reserved); says whether a batch is now ready by size.
+   */
+  append(ps: PartitionState, record: RecordInput, size: number, completion: Completion, now: number): boolean {
+    const q = ps.queue;
+    ps.lastUsedAt = now;
     const last = q[q.length - 1];
     if (last && last.tryAppend(record, size, completion, this.batchSize)) return last.closed;
-    const batch = new ProducerBatch(topic, partition, now);
+    const batch = new ProducerBatch(ps.topic, ps.partition, now);
     batch.tryAppend(record, size, completion, this.batchSize);
     q.push(batch);
     return q.length > 1 || batch.closed;
@@ -186,7 +215,7 @@ export class RecordAccumulator {
 
   /** Bytes queued for a partition (for the adaptive sticky partitioner). */
   queuedBytes(topic: string, partition: number): number {
-    const q = this.queues.get(topic)?.get(partition);
+    const q = this.topics.get(topic)?.get(partition)?.queue;
     if (!q) return 0;
     let n = 0;
     for (const b of q) n += b.bytes;
@@ -194,8 +223,8 @@ export class RecordAccumulator {
   }
 
   /** Puts a batch back in its queue in creation order (retries, splits), ahead of younger batches. */
-  requeue(batch: ProducerBatch): void {
-    const q = this.queue(batch.topic, batch.partition);
+  requeue(ps: PartitionState, batch: ProducerBatch): void {
+    const q = ps.queue;
     batch.closed = true;
     let i = 0;
     // Halves of a split share their parent's order; between them (and among their own halves) the sequence decides.
@@ -206,19 +235,7 @@ export class RecordAccumulator {
   }
 
   isEmpty(): boolean {
-    for (const byPartition of this.queues.values()) for (const q of byPartition.values()) if (q.length > 0) return false;
+    for (const ps of this.states()) if (ps.queue.length > 0) return false;
     return true;
-  }
-
-  /** Fails every queued batch (abort or close). */
-  failAll(err: KafkaError): void {
-    for (const byPartition of this.queues.values()) {
-      for (const q of byPartition.values()) {
-        for (const b of q.splice(0)) {
-          b.fail(err);
-          this.release(b.reserved);
-        }
-      }
-    }
   }
 }

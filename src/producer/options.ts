@@ -1,19 +1,23 @@
 import { KafkaConfigError } from '../errors.js';
 import type { VersionCaps } from '../messages/negotiate.js';
-import type { CompressionTypeName } from '../records/compression/index.js';
 import type { PoolOptions } from '../network/pool.js';
+import { COMPRESSION_TYPE_IDS, getCodec, ZSTD_NODE_REQUIREMENT, zstdAvailable, zstdCodec, type CompressionTypeName } from '../records/compression/index.js';
 import type { Partitioner } from './partitioner.js';
 import type { Serializer } from './serializers.js';
 
 /** Producer options: the Java producer's names in camelCase, with its defaults. */
-export interface ProducerOptions<K = unknown, V = unknown> extends Pick<PoolOptions, 'tls' | 'sasl' | 'lookup' | 'clock'> {
+export interface ProducerOptions<K = unknown, V = unknown> extends Pick<PoolOptions, 'tls' | 'sasl'> {
   bootstrapServers: string | string[];
   clientId?: string;
   /** 0 (no answer), 1 (leader), -1 or 'all' (all in-sync replicas). Default 'all'. */
   acks?: 0 | 1 | -1 | 'all';
   /** Default true; needs acks 'all', retries > 0 and at most 5 requests in flight. */
   enableIdempotence?: boolean;
-  /** Wait this long for more records before sending a partial batch (default 5). */
+  /**
+   * Upper bound on how long a partial batch waits for more records (default 5).
+   * A partition with nothing in flight (on an idle connection) sends at once;
+   * records arriving while its requests are in flight gather into the next batch.
+   */
   lingerMs?: number;
   /** Target size of one partition's batch in bytes (default 16384). */
   batchSize?: number;
@@ -22,7 +26,10 @@ export interface ProducerOptions<K = unknown, V = unknown> extends Pick<PoolOpti
   bufferMemory?: number;
   /** How long send() may wait for metadata or buffer space (default 60000). */
   maxBlockMs?: number;
-  /** Upper bound on the time from send() to success or failure (default 120000). */
+  /**
+   * Upper bound on the time from send() to success or failure (default 120000;
+   * raised to lingerMs + requestTimeoutMs when those exceed it and it is not set, as in Java).
+   */
   deliveryTimeoutMs?: number;
   requestTimeoutMs?: number;
   retries?: number;
@@ -38,6 +45,8 @@ export interface ProducerOptions<K = unknown, V = unknown> extends Pick<PoolOpti
   /** The setup timeout doubles per failed attempt up to this (default 30000). */
   socketConnectionSetupTimeoutMaxMs?: number;
   metadataMaxAgeMs?: number;
+  /** Topics not sent to for this long are dropped from metadata requests and per-partition state (default 300000, at least 5000). */
+  metadataMaxIdleMs?: number;
   partitioner?: Partitioner;
   /** Ignore keys when choosing partitions (partitioner.ignore.keys). */
   partitionerIgnoreKeys?: boolean;
@@ -50,7 +59,7 @@ export interface ProducerOptions<K = unknown, V = unknown> extends Pick<PoolOpti
 }
 
 export type ResolvedProducerOptions = Required<
-  Omit<ProducerOptions, 'partitioner' | 'keySerializer' | 'valueSerializer' | 'tls' | 'sasl' | 'lookup' | 'clock' | 'transactionalId' | 'acks' | 'versionCaps'>
+  Omit<ProducerOptions, 'partitioner' | 'keySerializer' | 'valueSerializer' | 'tls' | 'sasl' | 'transactionalId' | 'acks' | 'versionCaps'>
 > & {
   acks: 0 | 1 | -1;
   transactionalId: string | null;
@@ -61,6 +70,35 @@ let clientSeq = 0;
 
 function int(name: string, v: number, min: number): number {
   if (!Number.isInteger(v) || v < min) throw new KafkaConfigError(`${name} must be an integer ≥ ${min}, got ${String(v)}`);
+  return v;
+}
+
+/**
+ * The compression type, checked now rather than at the first batch: an unknown
+ * name (possible from JavaScript) or zstd on a Node.js without it.
+ */
+function compressionOf(v: unknown): CompressionTypeName {
+  const name = v ?? 'none';
+  if (typeof name !== 'string' || !Object.prototype.hasOwnProperty.call(COMPRESSION_TYPE_IDS, name)) {
+    throw new KafkaConfigError(`compressionType must be one of ${Object.keys(COMPRESSION_TYPE_IDS).join(', ')}; got ${JSON.stringify(name)}`);
+  }
+  const type = name as CompressionTypeName;
+  // A codec registered in place of the built-in zstd (registerCodec) is the user's to vouch for.
+  if (type === 'zstd' && getCodec(COMPRESSION_TYPE_IDS.zstd) === zstdCodec && !zstdAvailable()) {
+    throw new KafkaConfigError(`compressionType 'zstd' needs ${ZSTD_NODE_REQUIREMENT}; this is Node.js ${process.version} (use lz4, snappy or gzip, or register a zstd codec)`);
+  }
+  return type;
+}
+
+/**
+ * deliveryTimeoutMs as Java's producer configures it: a value set below
+ * lingerMs + requestTimeoutMs is an error; the default is raised to that sum.
+ */
+function deliveryTimeoutOf(set: number | undefined, lingerMs: number, requestTimeoutMs: number): number {
+  const floor = Math.min(lingerMs + requestTimeoutMs, 2147483647);
+  if (set === undefined) return Math.max(120_000, floor);
+  const v = int('deliveryTimeoutMs', set, 1);
+  if (v < floor) throw new KafkaConfigError(`deliveryTimeoutMs (${v}) must be at least lingerMs + requestTimeoutMs (${floor})`);
   return v;
 }
 
@@ -89,10 +127,7 @@ export function resolveProducerOptions(o: ProducerOptions): ResolvedProducerOpti
   }
   const lingerMs = int('lingerMs', o.lingerMs ?? 5, 0);
   const requestTimeoutMs = int('requestTimeoutMs', o.requestTimeoutMs ?? 30_000, 1);
-  const deliveryTimeoutMs = int('deliveryTimeoutMs', o.deliveryTimeoutMs ?? 120_000, 1);
-  if (deliveryTimeoutMs < lingerMs + requestTimeoutMs) {
-    throw new KafkaConfigError(`deliveryTimeoutMs (${deliveryTimeoutMs}) must be at least lingerMs + requestTimeoutMs (${lingerMs + requestTimeoutMs})`);
-  }
+  const deliveryTimeoutMs = deliveryTimeoutOf(o.deliveryTimeoutMs, lingerMs, requestTimeoutMs);
   return {
     bootstrapServers: o.bootstrapServers,
     clientId: o.clientId ?? `kafkawire-producer-${++clientSeq}`,
@@ -100,7 +135,7 @@ export function resolveProducerOptions(o: ProducerOptions): ResolvedProducerOpti
     enableIdempotence: idempotence,
     lingerMs,
     batchSize: int('batchSize', o.batchSize ?? 16_384, 0),
-    compressionType: o.compressionType ?? 'none',
+    compressionType: compressionOf(o.compressionType),
     bufferMemory: int('bufferMemory', o.bufferMemory ?? 33_554_432, 1),
     maxBlockMs: int('maxBlockMs', o.maxBlockMs ?? 60_000, 0),
     deliveryTimeoutMs,
@@ -116,6 +151,7 @@ export function resolveProducerOptions(o: ProducerOptions): ResolvedProducerOpti
     socketConnectionSetupTimeoutMs: int('socketConnectionSetupTimeoutMs', o.socketConnectionSetupTimeoutMs ?? 10_000, 1),
     socketConnectionSetupTimeoutMaxMs: int('socketConnectionSetupTimeoutMaxMs', o.socketConnectionSetupTimeoutMaxMs ?? 30_000, 1),
     metadataMaxAgeMs: int('metadataMaxAgeMs', o.metadataMaxAgeMs ?? 300_000, 0),
+    metadataMaxIdleMs: int('metadataMaxIdleMs', o.metadataMaxIdleMs ?? 300_000, 5000),
     partitionerIgnoreKeys: o.partitionerIgnoreKeys ?? false,
     transactionalId,
     transactionTimeoutMs: int('transactionTimeoutMs', o.transactionTimeoutMs ?? 60_000, 1),

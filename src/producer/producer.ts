@@ -1,15 +1,22 @@
 import createDebug from 'debug';
 import { Metadata, type PartitionInfo } from '../cluster/metadata.js';
 import { KafkaConfigError, KafkaError, KafkaTimeoutError } from '../errors.js';
+import type { InitProducerIdResponse } from '../messages/generated/index.js';
+import { retry } from '../network/backoff.js';
+import { systemClock, type Clock } from '../network/clock.js';
 import { ConnectionPool } from '../network/pool.js';
 import type { RecordHeaderInput, RecordInput } from '../records/record.js';
 import { estimateRecordSize, RecordAccumulator, type Completion, type RecordMetadata } from './accumulator.js';
-import { ProducerState } from './idempotence.js';
+import { FlushTracker, TrackedCompletion } from './flush-tracker.js';
+import { registerInternals, testHooksOf } from './internal.js';
 import { resolveProducerOptions, type ProducerOptions, type ResolvedProducerOptions } from './options.js';
 import { defaultPartitioner, StickyPartitioner, type Partitioner } from './partitioner.js';
+import { ProducerIdManager } from './producer-id.js';
+import { SendBatchError, type SendOutcome } from './send-batch.js';
 import { Sender } from './sender.js';
 import { defaultSerializer, type Serializer } from './serializers.js';
 import { TransactionManager, type ConsumerGroupMetadata, type TopicPartitionOffset } from './transactions.js';
+import { checkBytes, checkHeaders, checkPartition, checkTimestamp, type HeadersInput } from './validate.js';
 
 const log = createDebug('kafkawire:producer');
 
@@ -24,6 +31,8 @@ interface PendingSend {
   timestamp: number | undefined;
   started: number;
   done: Completion;
+  /** Its bytes are counted in bufferMemory already. */
+  reserved: boolean;
   /** The transaction the record was sent in (transactional producers). */
   generation: number;
 }
@@ -34,43 +43,48 @@ export interface ProducerRecord<K = unknown, V = unknown> {
   key?: K | null;
   value: V | null;
   /** Header values as strings (UTF-8) or bytes. */
-  headers?: Record<string, string | Uint8Array | null> | Array<{ key: string; value: string | Uint8Array | null }>;
+  headers?: HeadersInput;
   /** Send to this partition, bypassing the partitioner. */
   partition?: number;
-  /** Milliseconds since the epoch (default: now). */
-  timestamp?: number;
-}
-
-function headerList(h: ProducerRecord['headers']): RecordHeaderInput[] | undefined {
-  if (!h) return undefined;
-  const entries = Array.isArray(h) ? h.map((x) => [x.key, x.value] as const) : Object.entries(h);
-  return entries.map(([key, value]) => ({ key, value: typeof value === 'string' ? Buffer.from(value, 'utf8') : value }));
+  /** Milliseconds since the epoch (a whole number ≥ 0) or a Date (default: now). */
+  timestamp?: number | Date;
 }
 
 /**
  * A Kafka producer. `send()` resolves to the record's partition and offset
  * once the broker has acknowledged it as `acks` asks. Records are batched per
- * partition (lingerMs, batchSize), each drain sends one Produce request per
- * broker, and delivery is idempotent by default.
+ * partition: a partition with nothing in flight sends at once, and records
+ * that arrive while its requests are out gather into the next batch (up to
+ * batchSize, or lingerMs). Delivery is idempotent by default.
  */
 export class Producer<K = unknown, V = unknown> {
   readonly options: ResolvedProducerOptions;
-  readonly pool: ConnectionPool;
-  readonly metadata: Metadata;
+  private readonly pool: ConnectionPool;
+  private readonly metadata: Metadata;
   private readonly acc: RecordAccumulator;
   private readonly sender: Sender;
-  private readonly state: ProducerState | null;
+  private readonly ids: ProducerIdManager | null;
   private readonly txn: TransactionManager | null;
   private readonly sticky: StickyPartitioner;
   private readonly partitioner: Partitioner;
   private readonly keySerializer: Serializer<K>;
   private readonly valueSerializer: Serializer<V>;
+  private readonly clock: Clock;
+  private readonly flushes = new FlushTracker();
   private starting: Promise<void> | null = null;
+  private connected = false;
+  private closing = false;
   private closed = false;
+  /** Sends waiting for buffer room, metadata or the producer id, oldest first. */
+  private readonly waiting: PendingSend[] = [];
+  /** Waiting sends whose bytes are not reserved yet (they wait for room in order). */
+  private unreserved = 0;
 
   constructor(options: ProducerOptions<K, V>) {
     this.options = resolveProducerOptions(options as ProducerOptions);
     const o = this.options;
+    const hooks = testHooksOf(options);
+    this.clock = hooks.clock ?? systemClock;
     this.pool = new ConnectionPool({
       bootstrapServers: o.bootstrapServers,
       clientId: o.clientId,
@@ -85,26 +99,43 @@ export class Producer<K = unknown, V = unknown> {
       versionCaps: { AddPartitionsToTxn: 3, EndTxn: 4, ...o.versionCaps },
       tls: options.tls,
       sasl: options.sasl,
-      lookup: options.lookup,
-      clock: options.clock,
+      lookup: hooks.lookup,
+      clock: hooks.clock,
     });
-    this.metadata = new Metadata(this.pool, { metadataMaxAgeMs: o.metadataMaxAgeMs, retryBackoffMs: o.retryBackoffMs });
+    this.metadata = new Metadata(this.pool, { metadataMaxAgeMs: o.metadataMaxAgeMs, retryBackoffMs: o.retryBackoffMs, metadataMaxIdleMs: o.metadataMaxIdleMs, now: () => this.clock.now() });
     this.acc = new RecordAccumulator(o.bufferMemory, o.batchSize);
-    this.state = o.enableIdempotence ? new ProducerState() : null;
-    this.txn = o.transactionalId !== null ? new TransactionManager(o.transactionalId, o.transactionTimeoutMs, this.pool, this.state!, o.retryBackoffMs, o.maxBlockMs) : null;
-    this.sender = new Sender(o, this.pool, this.metadata, this.acc, this.state, {
-      partitionReady: this.txn ? (t, p) => this.txn!.partitionReady(t, p) : undefined,
-      onBatchError: this.txn ? (e) => this.txn!.batchFailed(e) : undefined,
+    this.ids = o.enableIdempotence ? new ProducerIdManager(o.transactionalId, o.transactionTimeoutMs) : null;
+    this.txn = o.transactionalId !== null ? new TransactionManager(o.transactionalId, this.pool, this.ids!, o.retryBackoffMs, o.retryBackoffMaxMs, o.maxBlockMs) : null;
+    const txn = this.txn;
+    this.sender = new Sender(o, this.pool, this.metadata, this.acc, this.ids, {
+      now: () => this.clock.now(),
+      flushing: () => this.flushes.waiting,
+      partitionReady: txn ? (t, p) => txn.partitionReady(t, p) : undefined,
+      transactionError: txn ? () => txn.failure : undefined,
+      onBatchError: txn ? (e) => txn.batchFailed(e) : undefined,
+      renewProducerId: txn ? undefined : () => this.requestProducerId(true),
     });
-    if (this.txn) this.txn.onPartitionsAdded = () => this.sender.wakeup();
-    this.pool.onFailure(() => void this.metadata.refresh().catch(() => undefined));
+    if (txn) {
+      txn.hooks = {
+        onPartitionsAdded: () => this.sender.wakeup(),
+        onError: () => this.sender.wakeup(),
+        flush: () => this.flush(),
+        discard: async () => {
+          this.sender.failAllQueued(new KafkaError('the transaction was aborted before these records were sent', false));
+          await this.sender.whenIdle();
+        },
+        sequenceGap: () => this.sender.takeSequenceGap(),
+      };
+    }
+    this.pool.onFailure(() => {
+      this.metadata.refresh().catch((e: unknown) => log('metadata refresh after a broken connection failed: %s', (e as Error).message));
+    });
     this.sticky = new StickyPartitioner(Math.max(o.batchSize, 1));
     this.partitioner = options.partitioner ?? defaultPartitioner;
     this.keySerializer = (options.keySerializer ?? defaultSerializer) as Serializer<K>;
     this.valueSerializer = (options.valueSerializer ?? defaultSerializer) as Serializer<V>;
+    registerInternals(this, { pool: this.pool, metadata: this.metadata, acc: this.acc, sender: this.sender });
   }
-
-  private connected = false;
 
   /** Connects to the bootstrap servers and loads metadata (send() does this on first use). */
   connect(): Promise<void> {
@@ -119,95 +150,125 @@ export class Producer<K = unknown, V = unknown> {
     return this.starting;
   }
 
-  private initializing: Promise<void> | null = null;
-
-  /** An idempotent producer's id, fetched once (shared by the sends waiting for it). */
-  private producerId(): Promise<void> {
-    this.initializing ??= this.state!.init(this.pool, 'any', null, this.options.transactionTimeoutMs, this.options.maxBlockMs, this.options.retryBackoffMs).finally(() => {
-      this.initializing = null;
+  /** InitProducerId for an idempotent producer (any broker), retried while retriable, up to maxBlockMs. */
+  private requestProducerId(bump: boolean): Promise<void> {
+    const ids = this.ids as ProducerIdManager;
+    const o = this.options;
+    const send = (body: unknown) => this.pool.request<InitProducerIdResponse>('any', 'InitProducerId', body);
+    return retry(() => ids.request(send, bump), {
+      initialMs: o.retryBackoffMs,
+      maxMs: o.retryBackoffMaxMs,
+      deadline: this.clock.now() + o.maxBlockMs,
+      now: () => this.clock.now(),
+      stopped: () => this.closed,
     });
-    return this.initializing;
+  }
+
+  /** An idempotent producer's first id, fetched once (shared by the sends waiting for it). */
+  private producerId(): Promise<void> {
+    const ids = this.ids as ProducerIdManager;
+    return ids.once(() => this.requestProducerId(false));
   }
 
   /**
-   * Sends one record; resolves once acknowledged as `acks` asks. Records are
-   * appended in the order send() was called: when metadata, the producer id or
-   * buffer room is missing, the record waits in a queue that later sends join
-   * behind it (a Java send() would block its caller instead).
+   * Sends one record; resolves once acknowledged as `acks` asks. Only this
+   * call rejects for a bad record (checked here, after serialization).
+   * Records are appended in the order send() was called: when buffer room,
+   * metadata or the producer id is missing, the record waits (its bytes
+   * counted in bufferMemory) in a queue that later sends join behind it,
+   * for at most maxBlockMs (a Java send() would block its caller instead).
    */
   send(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
     return new Promise((resolve, reject) => {
+      const done: Completion = new TrackedCompletion<RecordMetadata>(resolve, reject, this.flushes);
+      let pending: PendingSend | undefined;
       try {
-        const pending = this.prepare(record, { resolve, reject });
-        if (this.waiting.length === 0 && this.tryAppend(pending)) return;
+        pending = this.prepare(record, done);
+        // Bytes are counted from here on, also while the send waits for metadata or the producer id;
+        // a send finds room only if no earlier one is still waiting for room.
+        if (this.unreserved === 0 && this.acc.tryReserve(pending.size)) pending.reserved = true;
+        if (this.waiting.length === 0 && pending.reserved && this.tryAppend(pending)) return;
+        if (!pending.reserved) this.unreserved++;
+        // maxBlockMs counts from here (the same turn as the send() call).
+        pending.started = this.clock.now();
         this.waiting.push(pending);
-        if (this.waiting.length === 1) void this.drainWaiting();
+        if (this.waiting.length === 1) {
+          this.drainWaiting().catch((e: unknown) => this.failWaiting(e instanceof KafkaError ? e : new KafkaError(String(e), false, { cause: e })));
+        }
       } catch (e) {
-        reject(e);
+        if (pending) this.releaseWaiting(pending);
+        done.reject(e);
       }
     });
   }
 
-  /** Sends waiting for metadata, the producer id or buffer room, oldest first. */
-  private readonly waiting: PendingSend[] = [];
-  private readonly waitingDone: Array<() => void> = [];
-  private closing = false;
-
-  /** Sends many records; resolves to their metadata in the same order (rejects on the first failure). */
-  sendBatch(records: Array<ProducerRecord<K, V>>): Promise<RecordMetadata[]> {
-    return Promise.all(records.map((r) => this.send(r)));
+  /**
+   * Sends many records. Resolves to their metadata, in order, when all
+   * succeed; otherwise waits until every record has settled and rejects with
+   * a SendBatchError whose `outcomes` say what happened to each record.
+   */
+  async sendBatch(records: Array<ProducerRecord<K, V>>): Promise<RecordMetadata[]> {
+    const settled = await Promise.allSettled(records.map((r) => this.send(r)));
+    if (settled.every((s) => s.status === 'fulfilled')) return settled.map((s) => (s as PromiseFulfilledResult<RecordMetadata>).value);
+    const outcomes: SendOutcome[] = settled.map((s) => (s.status === 'fulfilled' ? { ok: true, metadata: s.value } : { ok: false, error: s.reason as unknown }));
+    throw new SendBatchError(outcomes);
   }
 
-  /** Checks and serializes a record (synchronously: errors here reject at once). */
+  /** Checks and serializes a record (synchronously: errors here reject this send only). */
   private prepare(record: ProducerRecord<K, V>, done: Completion): PendingSend {
     if (this.closing) throw new KafkaConfigError('the producer is closed');
     if (this.txn && !this.txn.inTransaction()) {
       throw new KafkaConfigError(`a transactional producer sends only inside a transaction: call beginTransaction() first (state: ${this.txn.state})`);
     }
+    if (record === null || typeof record !== 'object') throw new KafkaConfigError('send() takes a record: { topic, value, key?, headers?, partition?, timestamp? }');
     const { topic } = record;
     if (typeof topic !== 'string' || topic.length === 0) throw new KafkaConfigError('a record needs a topic name');
-    const key = record.key === undefined || record.key === null ? null : this.keySerializer(record.key, topic);
-    const value = record.value === null ? null : this.valueSerializer(record.value, topic);
-    const headers = headerList(record.headers);
+    const key = record.key === undefined || record.key === null ? null : checkBytes('key', this.keySerializer(record.key, topic), topic);
+    const value = record.value === null || record.value === undefined ? null : checkBytes('value', this.valueSerializer(record.value, topic), topic);
+    const headers = checkHeaders(record.headers, topic);
+    const timestamp = checkTimestamp(record.timestamp, topic);
+    const partition = checkPartition(record.partition, topic);
     const size = estimateRecordSize(key, value, headers);
     if (size > this.options.maxRequestSize || size > this.options.bufferMemory) {
       const limit = size > this.options.maxRequestSize ? `maxRequestSize (${this.options.maxRequestSize} bytes)` : `bufferMemory (${this.options.bufferMemory} bytes)`;
       throw new KafkaError(`RECORD_TOO_LARGE: a record of about ${size} bytes for topic ${topic} is larger than ${limit}`, false, { topic });
     }
-    return { topic, key, value, headers, size, partition: record.partition, timestamp: record.timestamp, started: Date.now(), done, generation: this.txn?.generation ?? 0 };
+    return { topic, key, value, headers, size, partition, timestamp, started: 0, done, reserved: false, generation: this.txn?.generation ?? 0 };
   }
 
   /** The partition for a record, once its topic's partitions are known. */
   private choosePartition(s: PendingSend, partitions: PartitionInfo[]): number {
     const count = partitions.length;
     if (s.partition !== undefined) {
-      if (!Number.isInteger(s.partition) || s.partition < 0 || s.partition >= count) {
-        throw new KafkaConfigError(`partition ${s.partition} is out of range: topic ${s.topic} has partitions 0..${count - 1}`);
-      }
+      if (s.partition >= count) throw new KafkaConfigError(`partition ${s.partition} is out of range: topic ${s.topic} has partitions 0..${count - 1}`);
       return s.partition;
     }
     const available = this.metadata.availablePartitions(s.topic);
     const chosen = this.partitioner({ topic: s.topic, key: this.options.partitionerIgnoreKeys ? null : s.key, partitionCount: count, availablePartitions: available });
+    if (chosen !== undefined && (!Number.isInteger(chosen) || chosen < 0 || chosen >= count)) {
+      throw new KafkaConfigError(`the partitioner chose partition ${String(chosen)} for topic ${s.topic}, which has partitions 0..${count - 1}`);
+    }
     return chosen ?? this.sticky.partition(s.topic, s.size, count, available, (p) => this.acc.queuedBytes(s.topic, p));
   }
 
-  /** The fast path: appends now if nothing needs waiting for; false otherwise. */
+  /** The fast path (bytes already reserved): appends now if nothing needs waiting for; false otherwise. */
   private tryAppend(s: PendingSend): boolean {
-    if (!this.connected || (this.state && !this.state.ready)) return false;
+    if (!this.connected || (this.ids && !this.ids.ready)) return false;
     const partitions = this.metadata.partitionsFor(s.topic);
     if (!partitions) return false;
-    const partition = this.choosePartition(s, partitions);
-    if (!this.acc.tryReserve(s.size)) return false;
-    this.append(s, partition);
+    this.append(s, this.choosePartition(s, partitions));
     return true;
   }
 
   private append(s: PendingSend, partition: number): void {
-    const now = Date.now();
+    const now = this.clock.now();
+    const ps = this.acc.state(s.topic, partition, now);
     const input: RecordInput = { key: s.key, value: s.value, headers: s.headers, timestamp: s.timestamp ?? now };
-    const full = this.acc.append(s.topic, partition, input, s.size, s.done, now);
-    if (full || this.options.lingerMs === 0) this.sender.wakeup();
-    else this.sender.wakeAt(now + this.options.lingerMs);
+    const batches = ps.queue.length;
+    const full = this.acc.append(ps, input, s.size, s.done, now);
+    // metadataMaxIdleMs counts from the last use; once per new batch is often enough for a bound of minutes.
+    if (ps.queue.length !== batches) this.metadata.touch(s.topic, now);
+    this.sender.appended(ps, full, now);
   }
 
   /**
@@ -215,58 +276,72 @@ export class Producer<K = unknown, V = unknown> {
    * (as a Java send() waits up to maxBlockMs for its first metadata); the last
    * error, which names every address that failed, is thrown after that.
    */
-  private async connectWithin(left: () => number): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.connect();
-      } catch (e) {
-        if (!(e instanceof KafkaError) || !e.retriable || left() <= 0) throw e;
-        await new Promise((r) => setTimeout(r, Math.min(left(), this.options.reconnectBackoffMs * 2 ** Math.min(attempt, 10), this.options.reconnectBackoffMaxMs)));
-      }
-    }
+  private connectWithin(deadline: number): Promise<void> {
+    const o = this.options;
+    return retry(() => this.connect(), {
+      initialMs: o.reconnectBackoffMs,
+      maxMs: o.reconnectBackoffMaxMs,
+      deadline,
+      now: () => this.clock.now(),
+      stopped: () => this.closing,
+    });
   }
 
   /** Works through the waiting sends in order, each within its own maxBlockMs. */
   private async drainWaiting(): Promise<void> {
     while (this.waiting.length > 0) {
       const s = this.waiting[0] as PendingSend;
-      const left = () => Math.max(0, this.options.maxBlockMs - (Date.now() - s.started));
+      const deadline = s.started + this.options.maxBlockMs;
+      const left = () => Math.max(0, deadline - this.clock.now());
       try {
-        if (!this.connected) await this.connectWithin(left);
+        if (!s.reserved) {
+          try {
+            const wait = this.acc.reserve(s.size, left(), `send to ${s.topic}`);
+            if (wait) await wait;
+            s.reserved = true;
+          } finally {
+            if (this.unreserved > 0) this.unreserved--;
+          }
+        }
+        if (!this.connected) await this.connectWithin(deadline);
+        this.metadata.touch(s.topic, this.clock.now());
         const partitions = this.metadata.partitionsFor(s.topic) ?? (await this.metadata.waitForTopic(s.topic, left()));
         // As in Java, the topic's metadata comes first (so its errors name the topic), then the producer id.
-        if (this.state && !this.state.ready && !this.txn) await this.producerId();
+        if (this.ids && !this.ids.ready && !this.txn) await this.producerId();
         const partition = this.choosePartition(s, partitions);
-        const wait = this.acc.reserve(s.size, left(), `send to ${s.topic}-${partition}`);
-        if (wait) await wait;
-        if (this.closed) {
-          this.acc.release(s.size);
-          throw new KafkaConfigError('the producer is closed');
-        }
+        if (this.closed) throw new KafkaConfigError('the producer is closed');
         if (this.txn && s.generation !== this.txn.generation) {
-          this.acc.release(s.size);
           throw new KafkaError('the transaction this record was sent in was aborted before the record could be added', false, { topic: s.topic });
         }
         this.append(s, partition);
       } catch (e) {
+        this.releaseWaiting(s);
         s.done.reject(e);
       }
-      this.waiting.shift();
+      if (this.waiting[0] === s) this.waiting.shift();
     }
-    for (const w of this.waitingDone.splice(0)) w();
   }
 
-  /** Sends everything buffered now and resolves when all of it is acknowledged or failed. */
-  async flush(): Promise<void> {
-    this.sender.flushing++;
-    try {
-      this.sender.wakeup();
-      if (this.waiting.length > 0) await new Promise<void>((r) => this.waitingDone.push(r));
-      this.sender.wakeup();
-      await this.sender.whenIdle();
-    } finally {
-      this.sender.flushing--;
+  /** Rejects every waiting send (close, or an unexpected failure of the waiting loop), releasing their bytes. */
+  private failWaiting(err: KafkaError): void {
+    for (const w of this.waiting.splice(0)) {
+      this.releaseWaiting(w);
+      w.done.reject(err);
     }
+    this.unreserved = 0;
+  }
+
+  private releaseWaiting(s: PendingSend): void {
+    if (!s.reserved) return;
+    s.reserved = false;
+    this.acc.release(s.size);
+  }
+
+  /** Sends everything buffered now and resolves when every record sent before this call is acknowledged or failed. */
+  async flush(): Promise<void> {
+    const done = this.flushes.wait();
+    this.sender.wakeup();
+    await done;
   }
 
   /** Sends what is buffered (waiting at most timeoutMs), then closes every connection. */
@@ -281,12 +356,13 @@ export class Producer<K = unknown, V = unknown> {
     this.closed = true;
     if (outcome === 'timeout') {
       log('close: %d bytes still unsent after %d ms', this.acc.used, timeoutMs);
-      this.acc.failAll(new KafkaTimeoutError(`the producer was closed before these records were sent (close timeout ${timeoutMs} ms)`));
+      this.sender.failAllQueued(new KafkaTimeoutError(`the producer was closed before these records were sent (close timeout ${timeoutMs} ms)`));
     }
     this.sender.close();
     // Sends still waiting for metadata or buffer room fail now rather than at their maxBlockMs.
     const closedErr = new KafkaConfigError('the producer was closed before this record was added to a batch');
-    for (const w of this.waiting) w.done.reject(closedErr);
+    this.acc.failWaiters(closedErr);
+    this.failWaiting(closedErr);
     await this.pool.close();
   }
 
@@ -297,10 +373,10 @@ export class Producer<K = unknown, V = unknown> {
     return this.txn;
   }
 
-  /** Registers the transactionalId with its coordinator, fencing older producers with the same id. */
+  /** Registers the transactionalId with its coordinator, fencing older producers with the same id. May be called again after a timeout. */
   async initTransactions(): Promise<void> {
     const txn = this.requireTxn();
-    await this.connect();
+    await this.connectWithin(this.clock.now() + this.options.maxBlockMs);
     await txn.init();
   }
 
@@ -313,14 +389,13 @@ export class Producer<K = unknown, V = unknown> {
     await this.requireTxn().sendOffsets(offsets, group);
   }
 
+  /** Sends what is buffered and commits; a failed record's error is reported at once. May be called again after a timeout. */
   async commitTransaction(): Promise<void> {
-    await this.requireTxn().end(true, () => this.flush());
+    await this.requireTxn().end(true);
   }
 
+  /** Fails what is still queued and aborts. May be called again after a timeout. */
   async abortTransaction(): Promise<void> {
-    await this.requireTxn().end(false, async () => {
-      this.acc.failAll(new KafkaError('the transaction was aborted before these records were sent', false));
-      await this.sender.whenIdle();
-    });
+    await this.requireTxn().end(false);
   }
 }

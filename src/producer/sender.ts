@@ -1,77 +1,108 @@
 import createDebug from 'debug';
 import type { Metadata } from '../cluster/metadata.js';
 import { KafkaError, KafkaTimeoutError } from '../errors.js';
-import { errorFor } from '../messages/error-codes.js';
-import type { DescribeConfigsResponse, ProduceResponse } from '../messages/generated/index.js';
+import { ErrorCode, errorFor } from '../messages/error-codes.js';
+import type { ProduceResponse } from '../messages/generated/index.js';
 import { backoffMs } from '../network/backoff.js';
 import type { ConnectionPool } from '../network/pool.js';
 import { encodeRecordBatch } from '../records/batch.js';
-import { ProducerBatch, type RecordAccumulator } from './accumulator.js';
-import type { ProducerState } from './idempotence.js';
+import type { ProducerBatch, RecordAccumulator } from './accumulator.js';
+import { BatchFaults } from './batch-faults.js';
 import type { ResolvedProducerOptions } from './options.js';
+import type { PartitionState } from './partition-state.js';
+import type { ProducerIdManager } from './producer-id.js';
 
 const log = createDebug('kafkawire:producer');
 
-/** Errors after which the partition's leader must be looked up again. */
-const LEADER_ERRORS = new Set([3, 5, 6, 13, 19, 20, 56, 74, 75]);
-const MESSAGE_TOO_LARGE = 10;
-const OUT_OF_ORDER_SEQUENCE = 45;
-const DUPLICATE_SEQUENCE = 46;
-const UNKNOWN_PRODUCER_ID = 59;
-const INVALID_RECORD = 87;
-const RECORD_LIST_TOO_LARGE = 18;
+type PartitionResponse = ProduceResponse['responses'][number]['partitionResponses'][number];
 
-interface PartitionState {
-  inFlight: number;
-  /** A batch of this partition is being retried: send one at a time until it lands. */
-  retrying: boolean;
-}
+/** Errors after which the partition's leader must be looked up again. */
+const LEADER_ERRORS = new Set<number>([
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ErrorCode.LEADER_NOT_AVAILABLE,
+  ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.NETWORK_EXCEPTION,
+  ErrorCode.NOT_ENOUGH_REPLICAS,
+  ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND,
+  ErrorCode.KAFKA_STORAGE_ERROR,
+  ErrorCode.FENCED_LEADER_EPOCH,
+  ErrorCode.UNKNOWN_LEADER_EPOCH,
+]);
+
+/** Errors that leave the batch possibly written (the leader appended it; replication or the answer is what failed). */
+const MAYBE_WRITTEN = new Set<number>([ErrorCode.REQUEST_TIMED_OUT, ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND]);
 
 export interface SenderHooks {
+  now(): number;
+  /** A flush is waiting: send everything without lingering. */
+  flushing(): boolean;
   /** Transactions: true once the partition may be written in the current transaction. */
   partitionReady?(topic: string, partition: number): boolean;
-  /** A batch failed with an error that ends the transaction (abortable or fatal). */
+  /** Transactions: the error that makes the transaction abortable, if any (queued batches then fail with it). */
+  transactionError?(): KafkaError | null;
+  /** A batch failed for good (the transaction must be aborted). */
   onBatchError?(err: KafkaError): void;
+  /** Idempotent producer: a new producer id (KIP-360) when the epoch cannot be bumped further. */
+  renewProducerId?(): Promise<void>;
+}
+
+/** What one drain decided: batches per leader, and when to look again. */
+interface DrainPlan {
+  now: number;
+  nextWake: number;
+  more: boolean;
+  byLeader: Map<number, { items: Array<[PartitionState, ProducerBatch]>; bytes: number }>;
+}
+
+export function asKafkaError(e: unknown, what: string, ctx: { topic?: string; partition?: number } = {}): KafkaError {
+  if (e instanceof KafkaError) return e;
+  return new KafkaError(`${what}: ${e instanceof Error ? e.message : String(e)}`, false, { ...ctx, cause: e });
 }
 
 /**
- * Moves ready batches from the accumulator to the brokers: one Produce request
- * per leader per drain, holding every ready partition it leads; then settles
- * each batch from the answer — success, retry (same bytes, same sequence),
- * split, or failure.
+ * Moves ready batches from the partition queues to the brokers: one Produce
+ * request per leader per drain, holding every ready partition it leads; then
+ * settles each batch from the answer — success, retry (same bytes, same
+ * sequence), split, or failure. A drain reads in order: expire what is past
+ * deliveryTimeoutMs, keep sequences valid, take ready batches, send.
  */
 export class Sender {
-  private readonly partitions = new Map<string, PartitionState>();
   private timer: NodeJS.Timeout | null = null;
+  private timerAt = Infinity;
   private immediate = false;
-  /** Batches sent and not yet settled. */
-  inFlight = 0;
-  /** Send everything now, ignoring lingerMs (flush, close, commit). */
-  flushing = 0;
-  private epochBumpNeeded = false;
-  private bumping: Promise<void> | null = null;
-  private lastRefresh = 0;
+  private closed = false;
+  private lastRefresh = -Infinity;
+  private lastIdleCheck = 0;
+  /** Batches in requests not yet answered. */
+  private readonly inFlight = new Set<ProducerBatch>();
   private readonly idleWaiters: Array<() => void> = [];
+  private readonly faults: BatchFaults;
+  /** Transactional: a partition's sequences have a gap; the abort must bump the epoch. */
+  private sequenceGap = false;
 
   constructor(
     private readonly opts: ResolvedProducerOptions,
     private readonly pool: ConnectionPool,
     private readonly metadata: Metadata,
     private readonly acc: RecordAccumulator,
-    private readonly state: ProducerState | null,
-    private readonly hooks: SenderHooks = {},
-  ) {}
-
-  private part(topic: string, partition: number): PartitionState {
-    const key = `${topic}\u0000${partition}`;
-    let s = this.partitions.get(key);
-    if (!s) this.partitions.set(key, (s = { inFlight: 0, retrying: false }));
-    return s;
+    private readonly ids: ProducerIdManager | null,
+    private readonly hooks: SenderHooks,
+  ) {
+    this.faults = new BatchFaults(pool, acc, {
+      failed: (ps, b, err) => this.failed(ps, b, err),
+      drain: () => this.drain(),
+      transactional: opts.transactionalId !== null,
+      onBatchError: (err) => hooks.onBatchError?.(err),
+    });
   }
 
-  /** Runs a drain soon (a batch filled up, a flush started, a retry came due). */
+  private get transactional(): boolean {
+    return this.opts.transactionalId !== null;
+  }
+
+  /** Runs a drain soon (a batch filled up, a partition went idle, a flush started, a retry came due). */
   wakeup(): void {
-    if (this.immediate) return;
+    if (this.immediate || this.closed) return;
     this.immediate = true;
     setImmediate(() => {
       this.immediate = false;
@@ -79,32 +110,40 @@ export class Sender {
     });
   }
 
-  private timerAt = Infinity;
-
   /** Runs a drain at `at` (or earlier, if one is already due sooner). */
   wakeAt(at: number): void {
-    if (this.timer && this.timerAt <= at) return;
+    if (this.closed || (this.timer && this.timerAt <= at)) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = at;
     this.timer = setTimeout(() => {
       this.timer = null;
       this.timerAt = Infinity;
       this.drain();
-    }, Math.max(0, at - Date.now()));
+    }, Math.max(0, at - this.hooks.now()));
+  }
+
+  /** A record was appended: send at once if the partition is idle or a batch is full, else within lingerMs. */
+  appended(ps: PartitionState, full: boolean, now: number): void {
+    if (full || this.opts.lingerMs === 0 || ps.inFlight === 0) this.wakeup();
+    else this.wakeAt(now + this.opts.lingerMs);
   }
 
   /** Resolves when nothing is queued or in flight. */
   whenIdle(): Promise<void> {
-    if (this.inFlight === 0 && this.acc.isEmpty()) return Promise.resolve();
+    if (this.isIdle()) return Promise.resolve();
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
+  private isIdle(): boolean {
+    return this.inFlight.size === 0 && this.faults.pending === 0 && this.acc.isEmpty();
+  }
+
   private checkIdle(): void {
-    if (this.inFlight === 0 && this.acc.isEmpty()) for (const w of this.idleWaiters.splice(0)) w();
+    if (this.isIdle()) for (const w of this.idleWaiters.splice(0)) w();
   }
 
   private refreshMetadata(): void {
-    const now = Date.now();
+    const now = this.hooks.now();
     if (now - this.lastRefresh < this.opts.retryBackoffMs) return;
     this.lastRefresh = now;
     this.metadata.refresh().then(
@@ -115,105 +154,197 @@ export class Sender {
 
   drain(): void {
     if (this.closed) return;
+    const now = this.hooks.now();
     // metadataMaxAgeMs: refresh even without errors, so new partitions and moved leaders are seen.
     if (this.metadata.stale) this.refreshMetadata();
-    if (this.state && this.epochBumpNeeded) {
-      this.bumpEpoch();
-      return;
+    const plan: DrainPlan = { now, nextWake: Infinity, more: false, byLeader: new Map() };
+    this.expireInFlight(plan);
+    const txnError = this.hooks.transactionError?.() ?? null;
+    for (const ps of this.acc.states()) {
+      if (txnError) this.failQueued(ps, txnError);
+      this.expireQueued(ps, plan);
+      if (this.ids) this.keepSequencesValid(ps);
+      this.take(ps, plan);
     }
-    const now = Date.now();
-    let nextWake = Infinity;
-    let moreReady = false;
-    const bytesFor = new Map<number, number>();
-    const byLeader = new Map<number, ProducerBatch[]>();
-    for (const [topic, byPartition] of this.acc.queues) {
-      for (const [partition, q] of byPartition) {
-        // Every batch past deliveryTimeoutMs fails now (not only the first), and the next one sets a wake-up.
-        while (q[0] && now - q[0].createdAt >= this.opts.deliveryTimeoutMs) {
-          const expired = q.shift() as ProducerBatch;
-          this.settleFailed(expired, this.expired(expired, now));
-        }
-        const head = q[0];
-        if (!head) continue;
-        nextWake = Math.min(nextWake, head.createdAt + this.opts.deliveryTimeoutMs);
-        const ready = head.closed || q.length > 1 || this.flushing > 0 || now - head.createdAt >= this.opts.lingerMs;
-        if (!ready) {
-          nextWake = Math.min(nextWake, head.createdAt + this.opts.lingerMs);
-          continue;
-        }
-        if (head.retryAt > now) {
-          nextWake = Math.min(nextWake, head.retryAt);
-          continue;
-        }
-        if (this.hooks.partitionReady && !this.hooks.partitionReady(topic, partition)) continue;
-        const ps = this.part(topic, partition);
-        // Idempotent: up to maxInFlight per partition, one while a retry is pending. Otherwise, with
-        // maxInFlight 1 (Java's way to keep order without idempotence), one per partition.
-        const limit = this.state ? (ps.retrying ? 1 : this.opts.maxInFlightRequestsPerConnection) : this.opts.maxInFlightRequestsPerConnection === 1 ? 1 : Infinity;
-        if (ps.inFlight >= limit) continue;
-        const leader = this.metadata.leaderFor(topic, partition);
-        if (leader < 0) {
-          this.refreshMetadata();
-          nextWake = Math.min(nextWake, now + this.opts.retryBackoffMs);
-          continue;
-        }
-        // Like Java's sender: while a broker's connection is full, keep its batches here; a later
-        // drain packs them into one request instead of queueing many small ones behind each other.
-        if (!byLeader.has(leader) && this.pool.inFlightTo(leader) >= this.opts.maxInFlightRequestsPerConnection) continue;
-        const group = byLeader.get(leader) ?? [];
-        // Java's max.request.size: stop adding partitions once the request would be too large.
-        const size = head.encoded?.length ?? head.bytes;
-        const groupBytes = bytesFor.get(leader) ?? 0;
-        if (group.length > 0 && groupBytes + size > this.opts.maxRequestSize) continue;
-        q.shift();
-        ps.inFlight++;
-        group.push(head);
-        byLeader.set(leader, group);
-        bytesFor.set(leader, groupBytes + size);
-        // More ready batches behind this one: drain again once this request is on its way (Java's sender loops too).
-        if (q.length > 0 && (q.length > 1 || q[0]!.closed || this.flushing > 0)) moreReady = true;
-      }
-    }
-    for (const [leader, batches] of byLeader) void this.send(leader, batches);
-    if (moreReady && byLeader.size > 0) this.wakeup();
-    if (nextWake !== Infinity) this.wakeAt(nextWake);
+    for (const [leader, g] of plan.byLeader) this.dispatch(leader, g.items);
+    if (plan.more && plan.byLeader.size > 0) this.wakeup();
+    if (plan.nextWake !== Infinity) this.wakeAt(plan.nextWake);
+    this.dropIdlePartitions(now);
     this.checkIdle();
   }
 
-  private expired(b: ProducerBatch, now: number): KafkaTimeoutError {
-    return new KafkaTimeoutError(
-      `${b.count} record(s) for ${b.topic}-${b.partition} expired after ${now - b.createdAt} ms without an acknowledgement (deliveryTimeoutMs ${this.opts.deliveryTimeoutMs})` +
-        (b.lastError ? `; last error: ${b.lastError.message}` : ''),
-      { topic: b.topic, partition: b.partition },
-    );
+  // --- drain steps ---
+
+  /** In-flight batches past deliveryTimeoutMs fail now; their answer, when it comes, only settles the bookkeeping. */
+  private expireInFlight(plan: DrainPlan): void {
+    for (const b of this.inFlight) {
+      if (b.done) continue;
+      const deadline = b.createdAt + this.opts.deliveryTimeoutMs;
+      if (plan.now < deadline) {
+        plan.nextWake = Math.min(plan.nextWake, deadline);
+        continue;
+      }
+      const err = this.expired(b, plan.now);
+      b.fail(err);
+      this.acc.releaseBatch(b);
+      this.hooks.onBatchError?.(err);
+    }
+  }
+
+  /** Every queued batch past deliveryTimeoutMs fails now (not only the first); the next one sets a wake-up. */
+  private expireQueued(ps: PartitionState, plan: DrainPlan): void {
+    const q = ps.queue;
+    while (q[0] && plan.now - q[0].createdAt >= this.opts.deliveryTimeoutMs) {
+      const b = q.shift() as ProducerBatch;
+      this.failed(ps, b, this.expired(b, plan.now));
+    }
+    if (q[0]) plan.nextWake = Math.min(plan.nextWake, q[0].createdAt + this.opts.deliveryTimeoutMs);
+  }
+
+  /**
+   * Idempotence housekeeping with nothing of the partition in flight: after a
+   * failed batch, find out whether a gap opened; move to a new epoch when the
+   * broker's sequence state no longer matches ours.
+   */
+  private keepSequencesValid(ps: PartitionState): void {
+    const ids = this.ids as ProducerIdManager;
+    if (ps.inFlight > 0) return;
+    if (ps.resolve() === 'gap') {
+      if (this.transactional) this.sequenceGap = true;
+      else ps.wantsNewEpoch = true;
+    }
+    if (!ps.wantsNewEpoch || this.transactional) return;
+    if (!ps.isStale(ids) && !this.bumpEpoch()) return;
+    if (ps.moveToEpoch(ids)) log('%s-%d moved to epoch %d of producer id %s', ps.topic, ps.partition, ids.epoch, ids.producerId);
+  }
+
+  /** Bumps the idempotent producer's epoch; false while a new producer id is being fetched. */
+  private bumpEpoch(): boolean {
+    const ids = this.ids as ProducerIdManager;
+    if (ids.pending) return false;
+    if (ids.bumpLocally()) return true;
+    const renew = this.hooks.renewProducerId;
+    if (renew) {
+      ids.once(renew).then(
+        () => this.wakeup(),
+        (e: unknown) => {
+          log('new producer id failed: %s', (e as Error).message);
+          this.wakeAt(this.hooks.now() + this.opts.retryBackoffMs);
+        },
+      );
+    }
+    return false;
+  }
+
+  /** Takes the partition's head batch into this drain's request for its leader, if it may go now. */
+  private take(ps: PartitionState, plan: DrainPlan): void {
+    const head = ps.queue[0];
+    if (!head) return;
+    const { now } = plan;
+    if (head.retryAt > now) {
+      plan.nextWake = Math.min(plan.nextWake, head.retryAt);
+      return;
+    }
+    const leader = this.metadata.leaderFor(ps.topic, ps.partition);
+    if (leader < 0) {
+      this.refreshMetadata();
+      plan.nextWake = Math.min(plan.nextWake, now + this.opts.retryBackoffMs);
+      return;
+    }
+    if (this.hooks.partitionReady && !this.hooks.partitionReady(ps.topic, ps.partition)) return;
+    if (!this.isReady(ps, head, leader, now)) {
+      plan.nextWake = Math.min(plan.nextWake, head.createdAt + this.opts.lingerMs);
+      return;
+    }
+    if (!this.mayAddInFlight(ps, head)) return;
+    const group = plan.byLeader.get(leader);
+    // Like Java's sender: while a broker's connection is full, keep its batches here; a later
+    // drain packs them into one request instead of queueing many small ones behind each other.
+    if (!group && this.pool.inFlightTo(leader) >= this.opts.maxInFlightRequestsPerConnection) return;
+    // Java's max.request.size: stop adding partitions once the request would be too large.
+    const size = head.encoded?.length ?? head.bytes;
+    if (group && group.bytes + size > this.opts.maxRequestSize) {
+      plan.more = true;
+      return;
+    }
+    ps.queue.shift();
+    head.closed = true;
+    if (this.ids && head.baseSequence < 0) ps.assignSequence(head, this.ids);
+    if (group) {
+      group.items.push([ps, head]);
+      group.bytes += size;
+    } else plan.byLeader.set(leader, { items: [[ps, head]], bytes: size });
+    if (ps.queue[0]?.closed) plan.more = true;
+  }
+
+  /**
+   * Natural batching: a partition with nothing in flight, on a connection
+   * with nothing in flight, sends at once; otherwise records gather while
+   * requests are out, up to batchSize or lingerMs.
+   */
+  private isReady(ps: PartitionState, head: ProducerBatch, leader: number, now: number): boolean {
+    if (head.closed || ps.queue.length > 1 || this.hooks.flushing() || now - head.createdAt >= this.opts.lingerMs) return true;
+    return ps.inFlight === 0 && this.pool.inFlightTo(leader) === 0;
+  }
+
+  /** The per-partition in-flight limits, and the idempotence rules on what may be sent next. */
+  private mayAddInFlight(ps: PartitionState, head: ProducerBatch): boolean {
+    const max = this.opts.maxInFlightRequestsPerConnection;
+    if (!this.ids) return max === 1 ? ps.inFlight === 0 : true;
+    // A retry goes alone and in sequence order, once everything before it has come back.
+    if (head.baseSequence >= 0) return ps.inFlight === 0 && ps.unacked[0] === head;
+    if (ps.retrying) {
+      if (ps.inFlight > 0) return false;
+      ps.retrying = false;
+    }
+    return ps.maySequenceNew(this.ids) && ps.inFlight < max;
+  }
+
+  /** Encodes each batch (a batch that cannot be encoded fails alone) and sends the request. */
+  private dispatch(leader: number, items: Array<[PartitionState, ProducerBatch]>): void {
+    const sendable: Array<[PartitionState, ProducerBatch]> = [];
+    for (const [ps, b] of items) {
+      try {
+        this.encode(b);
+        sendable.push([ps, b]);
+      } catch (e) {
+        if (this.ids) ps.unassignSequence(b);
+        this.failed(ps, b, asKafkaError(e, `could not encode a batch of ${b.count} record(s) for ${b.topic}-${b.partition}`, { topic: b.topic, partition: b.partition }));
+      }
+    }
+    if (sendable.length === 0) return;
+    for (const [ps, b] of sendable) {
+      b.inRequest = true;
+      b.attempts++;
+      ps.inFlight++;
+      this.inFlight.add(b);
+    }
+    this.produce(leader, sendable).catch((e: unknown) => {
+      // Not expected (produce handles its own errors); whatever it was, the batches fail and every count is released.
+      const err = asKafkaError(e, `Produce to broker ${leader} failed`);
+      for (const [ps, b] of sendable) if (this.endAttempt(ps, b)) this.failed(ps, b, err);
+      this.drain();
+    });
   }
 
   private encode(b: ProducerBatch): Buffer {
-    if (b.encoded) return b.encoded;
-    if (this.state && b.baseSequence < 0) {
-      b.producerId = this.state.producerId;
-      b.producerEpoch = this.state.epoch;
-      b.baseSequence = this.state.takeSequence(b.topic, b.partition, b.count);
-    }
-    b.encoded = encodeRecordBatch(b.records, {
+    b.encoded ??= encodeRecordBatch(b.records, {
       compression: this.opts.compressionType,
       producerId: b.producerId,
       producerEpoch: b.producerEpoch,
       baseSequence: b.baseSequence,
-      transactional: this.opts.transactionalId !== null,
+      transactional: this.transactional,
     });
     return b.encoded;
   }
 
-  private async send(leader: number, batches: ProducerBatch[]): Promise<void> {
-    this.inFlight += batches.length;
+  private async produce(leader: number, items: Array<[PartitionState, ProducerBatch]>): Promise<void> {
     const topicData = new Map<string, Array<{ index: number; records: Buffer }>>();
     let bytes = 256;
-    for (const b of batches) {
-      b.attempts++;
+    for (const [, b] of items) {
       let list = topicData.get(b.topic);
       if (!list) topicData.set(b.topic, (list = []));
-      const records = this.encode(b);
+      const records = b.encoded as Buffer;
       bytes += records.length + b.topic.length + 32;
       list.push({ index: b.partition, records });
     }
@@ -227,217 +358,157 @@ export class Sender {
     try {
       res = await this.pool.request<ProduceResponse>(leader, 'Produce', body, { expectResponse: this.opts.acks !== 0, sizeHint: bytes });
     } catch (e) {
-      const err = e instanceof KafkaError ? e : new KafkaError(String(e), false, { cause: e });
+      const err = asKafkaError(e, `Produce to broker ${leader} failed`);
       log('Produce to broker %d failed: %s', leader, err.message);
       if (err.retriable) this.refreshMetadata();
-      for (const b of batches) this.settle(b, err.retriable ? 'retry' : 'fail', err);
-      this.afterSettle(batches.length);
+      for (const [ps, b] of items) {
+        if (!this.endAttempt(ps, b)) continue;
+        // No answer: the broker may have written the batch.
+        b.maybeWritten = true;
+        if (err.retriable) this.retryLater(ps, b, err);
+        else this.failed(ps, b, err);
+      }
+      this.drain();
       return;
     }
-    const now = Date.now();
-    if (!res) {
-      for (const b of batches) this.settle(b, 'ok', undefined, -1n, -1, now);
-      this.afterSettle(batches.length);
-      return;
-    }
-    const byTp = new Map<string, ProduceResponse['responses'][number]['partitionResponses'][number]>();
-    for (const t of res.responses) for (const p of t.partitionResponses) byTp.set(`${t.name}\u0000${p.index}`, p);
-    for (const b of batches) {
-      const p = byTp.get(`${b.topic}\u0000${b.partition}`);
-      if (!p) {
-        this.settle(b, 'retry', new KafkaError(`broker ${leader} did not answer for ${b.topic}-${b.partition}`, true, { broker: leader }));
+    const now = this.hooks.now();
+    const byTp = new Map<string, PartitionResponse>();
+    if (res) for (const t of res.responses) for (const p of t.partitionResponses) byTp.set(`${t.name}\u0000${p.index}`, p);
+    for (const [ps, b] of items) {
+      if (!this.endAttempt(ps, b)) continue;
+      if (!res) {
+        this.succeeded(ps, b, -1n, -1, now);
         continue;
       }
-      this.settlePartition(b, p, leader, now);
+      const p = byTp.get(`${b.topic}\u0000${b.partition}`);
+      if (p) this.onPartitionResponse(ps, b, p, leader, now);
+      else this.retryLater(ps, b, new KafkaError(`broker ${leader} did not answer for ${b.topic}-${b.partition}`, true, { broker: leader }));
     }
-    this.afterSettle(batches.length);
-  }
-
-  private afterSettle(n: number): void {
-    this.inFlight -= n;
     this.drain();
   }
 
-  private settlePartition(b: ProducerBatch, p: ProduceResponse['responses'][number]['partitionResponses'][number], leader: number, now: number): void {
+  /** The one place a partition's in-flight count goes down; false if the batch was not in a request. */
+  private endAttempt(ps: PartitionState, b: ProducerBatch): boolean {
+    if (!b.inRequest) return false;
+    b.inRequest = false;
+    ps.inFlight--;
+    this.inFlight.delete(b);
+    return true;
+  }
+
+  private onPartitionResponse(ps: PartitionState, b: ProducerBatch, p: PartitionResponse, leader: number, now: number): void {
     const code = p.errorCode;
-    if (code === 0 || code === DUPLICATE_SEQUENCE) return this.settle(b, 'ok', undefined, p.baseOffset, Number(p.logAppendTimeMs), now);
-    const ctx = { api: 'Produce', broker: leader, topic: b.topic, partition: b.partition };
-    const err = errorFor(code, ctx, p.errorMessage);
+    if (code === ErrorCode.NONE || code === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) return this.succeeded(ps, b, p.baseOffset, Number(p.logAppendTimeMs), now);
+    const err = errorFor(code, { api: 'Produce', broker: leader, topic: b.topic, partition: b.partition }, p.errorMessage);
+    if (MAYBE_WRITTEN.has(code)) b.maybeWritten = true;
     if (LEADER_ERRORS.has(code)) {
       const hint = p.currentLeader;
       if (hint && hint.leaderId >= 0) this.metadata.setLeader(b.topic, b.partition, hint.leaderId, hint.leaderEpoch);
       this.refreshMetadata();
     }
-    if (code === MESSAGE_TOO_LARGE && b.count > 1) return this.split(b);
-    if (code === MESSAGE_TOO_LARGE || code === RECORD_LIST_TOO_LARGE) return this.tooLarge(b, err);
-    if (code === INVALID_RECORD && p.recordErrors.length > 0) return this.dropInvalid(b, p.recordErrors, err);
-    if (this.state && (code === UNKNOWN_PRODUCER_ID || code === OUT_OF_ORDER_SEQUENCE)) {
-      // A gap before this batch that another retry will fill: try again as it is.
-      if (code === OUT_OF_ORDER_SEQUENCE && this.part(b.topic, b.partition).retrying) return this.settle(b, 'retry', err);
-      this.epochBumpNeeded = this.opts.transactionalId === null;
-      if (this.epochBumpNeeded) return this.settle(b, 'reset', err);
+    if (b.done) return this.failed(ps, b, err);
+    if (code === ErrorCode.MESSAGE_TOO_LARGE && b.count > 1) return this.faults.split(ps, b, this.ids !== null);
+    if (code === ErrorCode.MESSAGE_TOO_LARGE || code === ErrorCode.RECORD_LIST_TOO_LARGE) return this.faults.tooLarge(ps, b, err);
+    if (code === ErrorCode.INVALID_RECORD && p.recordErrors.length > 0) return this.faults.dropInvalid(ps, b, p.recordErrors, err);
+    if (this.ids && !this.transactional && (code === ErrorCode.UNKNOWN_PRODUCER_ID || code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER)) {
+      // As Java's idempotent producer: the broker lost our state, or the gap is right before this batch:
+      // move the partition to a new epoch once nothing is in flight. Otherwise a retry before it fills the gap.
+      if (code === ErrorCode.UNKNOWN_PRODUCER_ID || ps.provesGap(b)) ps.wantsNewEpoch = true;
+      return this.retryLater(ps, b, err);
     }
-    this.settle(b, err.retriable ? 'retry' : 'fail', err);
+    if (err.retriable) this.retryLater(ps, b, err);
+    else this.failed(ps, b, err);
   }
 
-  /** A single record the broker refused as too large: say both sizes (the limit is read from the topic's config). */
-  private tooLarge(b: ProducerBatch, err: KafkaError): void {
-    const size = b.encoded?.length ?? b.bytes;
-    this.part(b.topic, b.partition).inFlight--;
-    // Counted as in flight until settled, so flush() waits for it.
-    this.inFlight++;
-    this.topicLimit(b.topic).then(
-      (limit) => {
-        const e = new KafkaError(
-          `RECORD_TOO_LARGE: the broker refused a batch of ${size} bytes (one record) for ${b.topic}-${b.partition}: ` +
-            `larger than the topic's max.message.bytes (${limit ?? 'unknown'} bytes); raise max.message.bytes or send smaller records`,
-          false,
-          { ...err.context, cause: err },
-        );
-        this.settleFailed(b, e);
-        this.inFlight--;
-        this.drain();
-      },
-      () => {
-        this.settleFailed(b, err);
-        this.inFlight--;
-        this.drain();
-      },
-    );
+  // --- settling one batch ---
+
+  private succeeded(ps: PartitionState, b: ProducerBatch, baseOffset: bigint, appendTime: number, now: number): void {
+    if (this.ids) ps.acked(b);
+    b.succeed(baseOffset, appendTime, now);
+    this.acc.releaseBatch(b);
   }
 
-  private async topicLimit(topic: string): Promise<string | undefined> {
-    const res = await this.pool.request<DescribeConfigsResponse>('any', 'DescribeConfigs', {
-      resources: [{ resourceType: 2, resourceName: topic, configurationKeys: ['max.message.bytes'] }],
-      includeSynonyms: false,
-      includeDocumentation: false,
-    });
-    return res.results[0]?.configs.find((c) => c.name === 'max.message.bytes')?.value ?? undefined;
-  }
-
-  /**
-   * Splits a batch the broker found too large into two. As in Java, the halves
-   * keep the original's producer id, epoch and sequence range (first half from
-   * its base sequence, second half after it), so no gap opens before the
-   * batches sent after it.
-   */
-  private split(b: ProducerBatch): void {
-    const half = Math.ceil(b.count / 2);
-    const parts = [new ProducerBatch(b.topic, b.partition, b.createdAt), new ProducerBatch(b.topic, b.partition, b.createdAt)];
-    b.records.forEach((r, i) => {
-      const target = parts[i < half ? 0 : 1] as ProducerBatch;
-      target.records.push(r);
-      target.completions.push(b.completions[i]!);
-    });
-    parts[0]!.reserved = b.reserved;
-    parts[0]!.order = b.order;
-    parts[1]!.order = b.order;
-    if (b.baseSequence >= 0) {
-      parts.forEach((x, i) => {
-        x.producerId = b.producerId;
-        x.producerEpoch = b.producerEpoch;
-        x.baseSequence = (b.baseSequence + (i === 0 ? 0 : half)) % 2147483648;
-      });
-    }
-    log('splitting a too-large batch of %d records for %s-%d', b.count, b.topic, b.partition);
-    const ps = this.part(b.topic, b.partition);
-    ps.inFlight--;
-    ps.retrying = this.state !== null;
-    b.done = true;
-    for (const x of parts) this.acc.requeue(x);
-  }
-
-  /** KIP-467: reject only the records the broker named; send the others again. */
-  private dropInvalid(b: ProducerBatch, errors: Array<{ batchIndex: number; batchIndexErrorMessage: string | null }>, err: KafkaError): void {
-    const bad = new Map(errors.map((e) => [e.batchIndex, e.batchIndexErrorMessage]));
-    const rest = new ProducerBatch(b.topic, b.partition, b.createdAt);
-    b.records.forEach((r, i) => {
-      if (bad.has(i)) b.completions[i]!.reject(new KafkaError(`record ${i} of its batch was rejected by the broker: ${bad.get(i) ?? err.message}`, false, err.context));
-      else {
-        rest.records.push(r);
-        rest.completions.push(b.completions[i]!);
-      }
-    });
-    this.part(b.topic, b.partition).inFlight--;
-    b.done = true;
-    rest.reserved = b.reserved;
-    rest.order = b.order;
-    if (rest.count === 0) {
-      this.acc.release(rest.reserved);
-    } else if (this.opts.transactionalId !== null) {
-      // A transaction cannot resend part of a batch without a sequence gap; it must be aborted anyway.
-      this.settleFailed(rest, new KafkaError(`${rest.count} record(s) were sent in a batch the broker refused for other records: ${err.message}`, false, err.context));
-    } else {
-      if (this.state) this.epochBumpNeeded = true;
-      this.acc.requeue(rest);
-    }
-    if (this.opts.transactionalId !== null) this.hooks.onBatchError?.(err);
-  }
-
-  private settle(b: ProducerBatch, outcome: 'ok' | 'retry' | 'reset' | 'fail', err?: KafkaError, baseOffset = -1n, appendTime = -1, now = Date.now()): void {
-    const ps = this.part(b.topic, b.partition);
-    ps.inFlight--;
-    if (outcome === 'ok') {
-      b.succeed(baseOffset, appendTime, now);
-      this.acc.release(b.reserved);
-      if (ps.inFlight === 0) ps.retrying = false;
-      return;
-    }
+  /** Back in the queue after a backoff, same bytes, unless time, retries or the producer have run out. */
+  private retryLater(ps: PartitionState, b: ProducerBatch, err: KafkaError): void {
+    const now = this.hooks.now();
     b.lastError = err;
-    const timeLeft = b.createdAt + this.opts.deliveryTimeoutMs - now;
-    if (this.closed && outcome !== 'fail') {
-      this.settleFailed(b, new KafkaError(`the producer was closed before ${b.count} record(s) for ${b.topic}-${b.partition} were acknowledged`, false, { topic: b.topic, partition: b.partition, cause: err }));
-      return;
+    if (this.closed) {
+      const closedErr = new KafkaError(`the producer was closed before ${b.count} record(s) for ${b.topic}-${b.partition} were acknowledged`, false, {
+        topic: b.topic,
+        partition: b.partition,
+        cause: err,
+      });
+      return this.failed(ps, b, closedErr);
     }
-    if ((outcome === 'retry' || outcome === 'reset') && timeLeft > 0 && b.attempts <= this.opts.retries) {
-      if (outcome === 'reset') {
-        b.encoded = null;
-        b.baseSequence = -1;
-      }
-      b.retryAt = now + backoffMs(b.attempts, { initialMs: this.opts.retryBackoffMs, maxMs: this.opts.retryBackoffMaxMs });
-      ps.retrying = this.state !== null;
-      this.acc.requeue(b);
-      return;
-    }
-    this.settleFailed(b, outcome === 'fail' || timeLeft > 0 ? (err as KafkaError) : this.expired(b, now));
+    if (b.done || b.attempts > this.opts.retries) return this.failed(ps, b, err);
+    if (now - b.createdAt >= this.opts.deliveryTimeoutMs) return this.failed(ps, b, this.expired(b, now));
+    b.retryAt = now + backoffMs(b.attempts, { initialMs: this.opts.retryBackoffMs, maxMs: this.opts.retryBackoffMaxMs });
+    if (b.baseSequence >= 0) ps.retrying = true;
+    this.acc.requeue(ps, b);
   }
 
-  private settleFailed(b: ProducerBatch, err: KafkaError): void {
+  /** Fails the batch's records (once) and records what its sequence numbers mean now. */
+  private failed(ps: PartitionState, b: ProducerBatch, err: KafkaError): void {
+    if (this.ids) ps.failed(b);
+    if (b.done) return;
     b.fail(err);
-    this.acc.release(b.reserved);
-    // Its sequence numbers were taken but never written: later batches would find a gap. An idempotent
-    // producer starts a new epoch; a transactional one does so when the transaction is aborted.
-    if (this.state && b.baseSequence >= 0) {
-      this.part(b.topic, b.partition).retrying = false;
-      if (this.opts.transactionalId === null && !this.closed) this.epochBumpNeeded = true;
-    }
+    this.acc.releaseBatch(b);
     this.hooks.onBatchError?.(err);
   }
 
-  /** After a sequence problem: wait for in-flight batches, bump the epoch, re-sequence everything queued. */
-  private bumpEpoch(): void {
-    if (this.bumping || this.inFlight > 0 || !this.state) return;
-    this.bumping = (async () => {
-      if (!this.state!.bumpLocally()) await this.state!.init(this.pool, 'any', null, this.opts.transactionTimeoutMs);
-      for (const byPartition of this.acc.queues.values()) {
-        for (const q of byPartition.values()) {
-          for (const b of q) {
-            b.encoded = null;
-            b.baseSequence = -1;
-          }
-        }
-      }
-      for (const ps of this.partitions.values()) ps.retrying = false;
-    })()
-      .catch((e: unknown) => log('epoch bump failed: %s', (e as Error).message))
-      .finally(() => {
-        this.epochBumpNeeded = false;
-        this.bumping = null;
-        this.wakeup();
-      });
+  private expired(b: ProducerBatch, now: number): KafkaTimeoutError {
+    return new KafkaTimeoutError(
+      `${b.count} record(s) for ${b.topic}-${b.partition} expired after ${now - b.createdAt} ms without an acknowledgement (deliveryTimeoutMs ${this.opts.deliveryTimeoutMs})` +
+        (b.lastError ? `; last error: ${b.lastError.message}` : ''),
+      { topic: b.topic, partition: b.partition },
+    );
   }
 
-  private closed = false;
+  // --- what the producer and transactions ask of the sender ---
+
+  /** Fails a partition's queued batches (abort, close, a transaction error), with their sequence bookkeeping. */
+  failQueued(ps: PartitionState, err: KafkaError): void {
+    for (const b of ps.queue.splice(0)) this.failed(ps, b, err);
+  }
+
+  failAllQueued(err: KafkaError): void {
+    for (const ps of this.acc.states()) this.failQueued(ps, err);
+    this.checkIdle();
+  }
+
+  /**
+   * Transactional: whether a batch's sequence numbers were lost (the abort
+   * must then get a new epoch, KIP-360). Asked with nothing in flight.
+   */
+  takeSequenceGap(): boolean {
+    for (const ps of this.acc.states()) if (ps.resolve() === 'gap') this.sequenceGap = true;
+    const gap = this.sequenceGap;
+    this.sequenceGap = false;
+    return gap;
+  }
+
+  /**
+   * metadataMaxIdleMs: forgets partitions of topics not sent to for that
+   * long, once nothing of theirs is pending. An idempotent producer then
+   * bumps its epoch, so that a partition that comes back starts at sequence 0
+   * of an epoch the broker has not seen for it. Transactional producers keep
+   * the sequence state (their epoch changes only with the coordinator).
+   */
+  private dropIdlePartitions(now: number): void {
+    if (now - this.lastIdleCheck < Math.min(1000, this.opts.metadataMaxIdleMs)) return;
+    this.lastIdleCheck = now;
+    if (this.transactional) return;
+    let sequenced = false;
+    for (const [topic, byPartition] of this.acc.topics) {
+      let idle = true;
+      for (const ps of byPartition.values()) if (!ps.idle || now - ps.lastUsedAt < this.opts.metadataMaxIdleMs) idle = false;
+      if (!idle) continue;
+      for (const ps of byPartition.values()) if (ps.producerId >= 0n) sequenced = true;
+      this.acc.topics.delete(topic);
+      log('forgot topic %s: not sent to for %d ms (metadataMaxIdleMs)', topic, this.opts.metadataMaxIdleMs);
+    }
+    if (sequenced && this.ids?.ready) this.ids.bumpLocally();
+  }
 
   /** Stops sending: no more drains or timers; batches coming back from the brokers fail instead of retrying. */
   close(): void {

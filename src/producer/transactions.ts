@@ -1,6 +1,6 @@
 import createDebug from 'debug';
-import { KafkaConfigError, KafkaError } from '../errors.js';
-import { errorFor, KafkaBrokerError } from '../messages/error-codes.js';
+import { KafkaConfigError, KafkaError, KafkaTimeoutError } from '../errors.js';
+import { ErrorCode, errorFor, KafkaBrokerError } from '../messages/error-codes.js';
 import type {
   AddOffsetsToTxnResponse,
   AddPartitionsToTxnResponse,
@@ -9,16 +9,39 @@ import type {
   InitProducerIdResponse,
   TxnOffsetCommitResponse,
 } from '../messages/generated/index.js';
+import { backoffMs, retry } from '../network/backoff.js';
 import type { ConnectionPool } from '../network/pool.js';
-import type { ProducerState } from './idempotence.js';
+import type { ProducerIdManager } from './producer-id.js';
 
 const log = createDebug('kafkawire:producer');
 
 /** Errors after which this producer can do nothing more with its transactionalId. */
-const FATAL = new Set([47, 52, 53, 31, 35, 90]);
+const FATAL = new Set<number>([
+  ErrorCode.INVALID_PRODUCER_EPOCH,
+  ErrorCode.TRANSACTION_COORDINATOR_FENCED,
+  ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+  ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+  ErrorCode.UNSUPPORTED_VERSION,
+  ErrorCode.PRODUCER_FENCED,
+]);
 /** Coordinator moved or is loading: look it up again and retry. */
-const COORDINATOR_MOVED = new Set([14, 15, 16]);
-const CONCURRENT_TRANSACTIONS = 51;
+const COORDINATOR_MOVED = new Set<number>([ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.NOT_COORDINATOR]);
+/** The coordinator is finishing the previous transaction: ask again soon. */
+const CONCURRENT_RETRY_MS = 20;
+
+/** What the transaction manager needs from the rest of the producer. */
+export interface TransactionHooks {
+  /** Partitions were added: their batches may go. */
+  onPartitionsAdded(): void;
+  /** The transaction became abortable or fatal: queued batches fail now. */
+  onError(): void;
+  /** Commit: waits for every record sent in the transaction. */
+  flush(): Promise<void>;
+  /** Abort: fails queued batches and waits for those in flight. */
+  discard(): Promise<void>;
+  /** After discard: whether a batch's sequence numbers were lost (the epoch must be bumped). */
+  sequenceGap(): boolean;
+}
 
 export type TransactionState = 'uninitialized' | 'ready' | 'in-transaction' | 'committing' | 'aborting' | 'abortable-error' | 'fatal-error';
 
@@ -64,17 +87,21 @@ export class TransactionManager {
   private readonly pending = new Map<string, { topic: string; partition: number }>();
   private adding: Promise<void> | null = null;
   private error: KafkaError | null = null;
-  /** Called when partitions were added, so the sender can send their batches. */
-  onPartitionsAdded: () => void = () => undefined;
+  hooks: TransactionHooks | null = null;
 
   constructor(
     private readonly transactionalId: string,
-    private readonly timeoutMs: number,
     private readonly pool: ConnectionPool,
-    private readonly producer: ProducerState,
+    private readonly producer: ProducerIdManager,
     private readonly retryBackoffMs: number,
+    private readonly retryBackoffMaxMs: number,
     private readonly maxBlockMs: number,
   ) {}
+
+  /** The error that makes the current transaction abortable (or the producer unusable), if any. */
+  get failure(): KafkaError | null {
+    return this.state === 'abortable-error' || this.state === 'fatal-error' ? this.error : null;
+  }
 
   private fail(err: KafkaError): never {
     const code = err instanceof KafkaBrokerError ? err.code : undefined;
@@ -92,12 +119,12 @@ export class TransactionManager {
           );
     this.error = e;
     this.state = fatal ? 'fatal-error' : 'abortable-error';
+    this.hooks?.onError();
     throw e;
   }
 
   /** Records an error a batch hit while in a transaction (the sender calls it). */
   batchFailed(err: KafkaError): void {
-    this.sequenceGap = true;
     if (this.state !== 'in-transaction' && this.state !== 'committing') return;
     try {
       this.fail(err);
@@ -112,63 +139,76 @@ export class TransactionManager {
     throw new KafkaConfigError(`cannot do that in transaction state ${this.state} (expected ${states.join(' or ')})`);
   }
 
-  /** Sends a request to the coordinator, looking it up again and retrying while it moves or is busy. */
+  /** Sends a request to the coordinator, looking it up again and retrying while it moves or is busy (up to maxBlockMs). */
   private async call<T extends { errorCode?: number }>(
     api: 'InitProducerId' | 'AddOffsetsToTxn' | 'EndTxn' | 'AddPartitionsToTxn',
     body: () => unknown,
     errorOf: (res: T) => number = (r) => r.errorCode ?? 0,
   ): Promise<T> {
     const deadline = Date.now() + this.maxBlockMs;
-    for (let attempt = 0; ; attempt++) {
-      if (this.coordinator < 0) this.coordinator = await this.findCoordinator(1, this.transactionalId);
+    for (let attempt = 1; ; attempt++) {
       let code: number;
       let res: T | undefined;
+      let cause: unknown;
       try {
+        if (this.coordinator < 0) this.coordinator = await this.findCoordinator(1, this.transactionalId);
         res = await this.pool.request<T>(this.coordinator, api, body());
         code = errorOf(res);
       } catch (e) {
-        if (!(e instanceof KafkaError) || !e.retriable || Date.now() > deadline) throw e;
-        code = 15;
+        if (!(e instanceof KafkaError) || !e.retriable) throw e;
+        cause = e;
+        code = ErrorCode.COORDINATOR_NOT_AVAILABLE;
       }
-      if (code === 0) return res as T;
-      if ((!COORDINATOR_MOVED.has(code) && code !== CONCURRENT_TRANSACTIONS) || Date.now() > deadline) {
-        throw errorFor(code, { api, broker: this.coordinator });
+      if (code === ErrorCode.NONE) return res as T;
+      const busy = code === ErrorCode.CONCURRENT_TRANSACTIONS;
+      if (!COORDINATOR_MOVED.has(code) && !busy) throw errorFor(code, { api, broker: this.coordinator });
+      if (Date.now() >= deadline) {
+        const last = cause instanceof KafkaError ? cause.message : errorFor(code, { api, broker: this.coordinator }).message;
+        throw new KafkaTimeoutError(`${api} for transactionalId ${this.transactionalId} did not complete within ${this.maxBlockMs} ms (maxBlockMs): ${last}`, { api, cause });
       }
       if (COORDINATOR_MOVED.has(code)) this.coordinator = -1;
-      await new Promise((r) => setTimeout(r, code === CONCURRENT_TRANSACTIONS ? 20 : Math.min(this.retryBackoffMs * 2 ** attempt, 1000)));
+      const wait = busy ? CONCURRENT_RETRY_MS : backoffMs(attempt, { initialMs: this.retryBackoffMs, maxMs: this.retryBackoffMaxMs });
+      await new Promise((r) => setTimeout(r, Math.min(wait, Math.max(0, deadline - Date.now()))));
     }
   }
 
   /** FindCoordinator: keyType 0 for a group, 1 for a transactional id. */
-  async findCoordinator(keyType: 0 | 1, key: string): Promise<number> {
-    const deadline = Date.now() + this.maxBlockMs;
-    for (;;) {
-      const res = await this.pool.request<FindCoordinatorResponse>('any', 'FindCoordinator', { key, keyType, coordinatorKeys: [key] });
-      const c = res.coordinators[0];
-      const code = c ? c.errorCode : res.errorCode;
-      const node = c ? c.nodeId : res.nodeId;
-      if (code === 0) return node;
-      if (!COORDINATOR_MOVED.has(code) || Date.now() > deadline) throw errorFor(code, { api: 'FindCoordinator' });
-      await new Promise((r) => setTimeout(r, this.retryBackoffMs));
-    }
+  findCoordinator(keyType: 0 | 1, key: string): Promise<number> {
+    return retry(
+      async () => {
+        const res = await this.pool.request<FindCoordinatorResponse>('any', 'FindCoordinator', { key, keyType, coordinatorKeys: [key] });
+        const c = res.coordinators[0];
+        const code = c ? c.errorCode : res.errorCode;
+        if (code !== ErrorCode.NONE) throw errorFor(code, { api: 'FindCoordinator' });
+        return c ? c.nodeId : res.nodeId;
+      },
+      { initialMs: this.retryBackoffMs, maxMs: this.retryBackoffMaxMs, deadline: Date.now() + this.maxBlockMs },
+    );
   }
 
+  /** A new producer id and epoch from the coordinator (bump: KIP-360's next epoch of the current id). */
+  private initProducerId(bump: boolean): Promise<void> {
+    return this.producer.once(() => this.producer.request((body) => this.call<InitProducerIdResponse>('InitProducerId', () => body), bump));
+  }
+
+  /** A timeout or retriable error leaves the call to be made again; anything else ends the transaction. */
+  private failOrRetry(e: unknown, what: string): never {
+    const err = e instanceof KafkaError ? e : new KafkaError(String(e), false, { cause: e });
+    if (err.retriable) {
+      throw err instanceof KafkaTimeoutError ? err : new KafkaTimeoutError(`${what} did not complete: ${err.message}; call it again`, { cause: err });
+    }
+    this.fail(err);
+  }
+
+  /** InitProducerId through the coordinator; after a timeout it may be called again. */
   async init(): Promise<void> {
     this.require('uninitialized');
     try {
-      const res = await this.call<InitProducerIdResponse>('InitProducerId', () => ({
-        transactionalId: this.transactionalId,
-        transactionTimeoutMs: this.timeoutMs,
-        producerId: -1n,
-        producerEpoch: -1,
-      }));
-      this.producer.producerId = res.producerId;
-      this.producer.epoch = res.producerEpoch;
-      this.producer.resetSequences();
-      log('transactional producer %s: id %s, epoch %d', this.transactionalId, res.producerId, res.producerEpoch);
+      await this.initProducerId(false);
     } catch (e) {
-      this.fail(e as KafkaError);
+      this.failOrRetry(e, 'initTransactions()');
     }
+    log('transactional producer %s: id %s, epoch %d', this.transactionalId, this.producer.producerId, this.producer.epoch);
     this.state = 'ready';
   }
 
@@ -186,12 +226,13 @@ export class TransactionManager {
     const key = `${topic}\u0000${partition}`;
     if (this.added.has(key)) return true;
     if (!this.pending.has(key)) this.pending.set(key, { topic, partition });
-    if (!this.adding) void this.addPending();
+    this.adding ??= this.addPending().catch((e: unknown) => log('AddPartitionsToTxn: %s', (e as Error).message));
     return false;
   }
 
+  /** Adds the partitions waiting for it; a failure fails their batches at once (through onError). */
   private addPending(): Promise<void> {
-    this.adding = (async () => {
+    return (async () => {
       while (this.pending.size > 0 && (this.state === 'in-transaction' || this.state === 'committing')) {
         const batch = [...this.pending.entries()];
         const topics = new Map<string, number[]>();
@@ -212,7 +253,8 @@ export class TransactionManager {
             return res.errorCode;
           });
         } catch (e) {
-          this.batchFailed(e as KafkaError);
+          this.pending.clear();
+          this.batchFailed(e instanceof KafkaError ? e : new KafkaError(String(e), false, { cause: e }));
           return;
         }
         for (const [key] of batch) {
@@ -220,12 +262,11 @@ export class TransactionManager {
           this.added.add(key);
         }
         log('added %d partition(s) to the transaction', batch.length);
-        this.onPartitionsAdded();
+        this.hooks?.onPartitionsAdded();
       }
     })().finally(() => {
       this.adding = null;
     });
-    return this.adding;
   }
 
   async sendOffsets(offsets: TopicPartitionOffset[], group: string | ConsumerGroupMetadata): Promise<void> {
@@ -261,15 +302,25 @@ export class TransactionManager {
     }
   }
 
-  /** Ends the transaction; `flush` sends everything buffered first (commit) or drops it (abort). */
-  async end(commit: boolean, flush: () => Promise<void>): Promise<void> {
-    if (commit) this.require('in-transaction');
-    else this.require('in-transaction', 'abortable-error');
+  /**
+   * Ends the transaction: commit sends everything buffered first and
+   * reports a batch's error at once; abort fails what is queued. After a
+   * timeout or retriable error the same call may be made again.
+   */
+  async end(commit: boolean): Promise<void> {
+    const hooks = this.hooks as TransactionHooks;
+    if (commit) this.require('in-transaction', 'committing');
+    else this.require('in-transaction', 'abortable-error', 'aborting');
+    const again = this.state === (commit ? 'committing' : 'aborting');
     this.state = commit ? 'committing' : 'aborting';
     // Sends still queued in an aborted transaction must not be appended to the next one.
-    if (!commit) this.generation++;
-    await flush();
-    if (commit && this.error && (this.state as TransactionState) === 'abortable-error') throw this.error;
+    if (!commit && !again) this.generation++;
+    if (commit) {
+      await hooks.flush();
+      if (this.error && (this.state as TransactionState) === 'abortable-error') throw this.error;
+    } else {
+      await hooks.discard();
+    }
     await this.adding;
     // The coordinator knows a transaction only once something was added to it; an empty one ends here (as in Java).
     if (this.added.size > 0 || this.offsetsAdded) {
@@ -281,39 +332,31 @@ export class TransactionManager {
           committed: commit,
         }));
       } catch (e) {
-        this.fail(e as KafkaError);
+        this.failOrRetry(e, commit ? 'commitTransaction()' : 'abortTransaction()');
       }
+      this.added.clear();
+      this.offsetsAdded = false;
     }
-    // A batch that failed used sequence numbers the broker never saw: a new epoch starts every partition at 0 (KIP-360).
-    if (!commit && this.sequenceGap) {
+    // A batch that failed took sequence numbers the broker never saw: a new epoch starts every partition at 0 (KIP-360).
+    if (!commit && (this.bumpPending || hooks.sequenceGap())) {
+      this.bumpPending = true;
       try {
-        await this.call<InitProducerIdResponse>('InitProducerId', () => ({
-          transactionalId: this.transactionalId,
-          transactionTimeoutMs: this.timeoutMs,
-          producerId: this.producer.producerId,
-          producerEpoch: this.producer.epoch,
-        })).then((res) => {
-          this.producer.producerId = res.producerId;
-          this.producer.epoch = res.producerEpoch;
-          this.producer.resetSequences();
-        });
+        await this.initProducerId(true);
       } catch (e) {
-        this.fail(e as KafkaError);
+        this.failOrRetry(e, 'abortTransaction()');
       }
+      this.bumpPending = false;
     }
-    this.added.clear();
     this.pending.clear();
-    this.offsetsAdded = false;
-    this.sequenceGap = false;
     this.error = null;
     if (commit) this.generation++;
     this.state = 'ready';
   }
 
+  /** The abort found a sequence gap and has yet to get the new epoch (kept across a retried abort). */
+  private bumpPending = false;
   /** Offsets were added to the current transaction (sendOffsetsToTransaction). */
   private offsetsAdded = false;
-  /** A batch of this transaction failed after taking sequence numbers. */
-  sequenceGap = false;
   /** Counts transactions, so a send queued in one is never appended to the next. */
   generation = 0;
 }

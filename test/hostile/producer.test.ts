@@ -212,10 +212,8 @@ describe('hostile Metadata and InitProducerId answers seen by the producer', () 
     await recovers();
   });
 
-  // DEFECT (reported): ProducerIdManager.request takes producer id -1 with error code 0 as an answer, so the
-  // waiting send is not retried with a new InitProducerId and expires after deliveryTimeoutMs, although the
-  // next InitProducerId would succeed at once. Wanted: the bad answer retried like a retriable error.
-  it.fails('InitProducerId answering producer id -1 without an error: asked again, and the send delivers', async () => {
+  // Producer id -1 with error code 0 is no answer: asked again like a retriable error, not kept until the send expires.
+  it('InitProducerId answering producer id -1 without an error: asked again, and the send delivers', async () => {
     hb.fault('InitProducerId', (_req, good) => ({ body: { ...(good as object), producerId: -1n, producerEpoch: -1 } }));
     await producer.close();
     producer = freshProducer();

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { backoffMs } from '../../src/network/backoff.js';
+import { KafkaError } from '../../src/errors.js';
+import { backoffMs, retry } from '../../src/network/backoff.js';
 
 describe('reconnect/retry backoff', () => {
   it('doubles from the initial value up to the maximum, without jitter at the midpoint', () => {
@@ -21,5 +22,30 @@ describe('reconnect/retry backoff', () => {
         }
       }),
     );
+  });
+});
+
+describe('retry', () => {
+  it('waits the backoff schedule between retriable failures, capped by retryBackoffMaxMs, and stops at the deadline', async () => {
+    let t = 0;
+    const waits: number[] = [];
+    const err = new KafkaError('try again', true);
+    const out = await retry(
+      async () => {
+        throw err;
+      },
+      { initialMs: 100, maxMs: 300, random: () => 0.5, deadline: 1000, now: () => t, sleep: async (ms) => void (waits.push(ms), (t += ms)) },
+    ).catch((e: unknown) => e);
+    expect(out).toBe(err);
+    expect(waits).toEqual([100, 200, 300, 300, 100]);
+  });
+
+  it('rethrows at once an error that is not retriable, and returns the first success', async () => {
+    const fatal = new KafkaError('no', false);
+    let calls = 0;
+    await expect(retry(async () => ((calls++), Promise.reject(fatal)), { initialMs: 1, maxMs: 1, deadline: Infinity, sleep: async () => undefined })).rejects.toBe(fatal);
+    expect(calls).toBe(1);
+    const v = await retry(async (n) => (n < 3 ? Promise.reject(new KafkaError('x', true)) : n), { initialMs: 1, maxMs: 1, deadline: Infinity, sleep: async () => undefined });
+    expect(v).toBe(3);
   });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KafkaTimeoutError, Producer } from '../../../src/index.js';
+import { internalsOf } from '../../../src/producer/internal.js';
+import { waitFor } from '../../producer/fake-cluster.js';
 import { cluster, createTopic, kafka, noKafka, uniqueTopic } from '../kafka.js';
 
 const harness = noKafka ? null : cluster();
@@ -10,7 +12,8 @@ describe.skipIf(noKafka || harness === null)('backpressure', () => {
     await createTopic(topic, 1);
     const bufferMemory = 64 * 1024;
     const p = new Producer({ bootstrapServers: kafka.bootstrap, bufferMemory, maxBlockMs: 1500, batchSize: 4096, requestTimeoutMs: 20_000, deliveryTimeoutMs: 60_000 });
-    const leader = await p.send({ topic, value: 'warm-up' }).then(() => p.metadata.leaderFor(topic, 0));
+    const { acc, metadata } = internalsOf(p);
+    const leader = await p.send({ topic, value: 'warm-up' }).then(() => metadata.leaderFor(topic, 0));
     expect(leader).toBeGreaterThan(0);
     harness!.pauseNode(leader);
     const outcomes: Array<'ok' | 'timeout' | 'other'> = [];
@@ -26,14 +29,12 @@ describe.skipIf(noKafka || harness === null)('backpressure', () => {
           ),
         );
       }
-      // While the broker is paused, what the producer holds never exceeds bufferMemory.
-      await new Promise((r) => setTimeout(r, 500));
-      const held = (p as unknown as { acc: { used: number } }).acc.used;
-      expect(held).toBeLessThanOrEqual(bufferMemory);
-      expect(held).toBeGreaterThan(bufferMemory / 2);
-      await new Promise((r) => setTimeout(r, 1500));
-      // Sends that found no room within maxBlockMs have failed with the typed error.
-      expect(outcomes.filter((o) => o === 'timeout').length).toBeGreaterThan(400);
+      // While the broker is paused, what the producer holds fills up to bufferMemory and never beyond.
+      await waitFor(() => acc.used > bufferMemory / 2, 'the buffer to fill');
+      expect(acc.used).toBeLessThanOrEqual(bufferMemory);
+      // Sends that find no room within maxBlockMs fail with the typed error (waited for, not timed).
+      await waitFor(() => outcomes.filter((o) => o === 'timeout').length > 400 || outcomes.includes('other'), 'the sends without room to time out', 60_000);
+      expect(acc.used).toBeLessThanOrEqual(bufferMemory);
       expect(outcomes.includes('other')).toBe(false);
       expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(64 * 1024 * 1024);
     } finally {

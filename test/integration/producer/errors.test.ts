@@ -7,12 +7,10 @@ describe.skipIf(noKafka)('producer errors a user can act on', () => {
     const topic = uniqueTopic('missing');
     const p = new Producer({ bootstrapServers: kafka.bootstrap, maxBlockMs: 1500 });
     try {
-      const t0 = Date.now();
       const err = await p.send({ topic, value: 'x' }).then(() => null, (e: unknown) => e);
       expect(err).toBeInstanceOf(KafkaError);
       expect((err as Error).message).toContain(topic);
-      expect((err as Error).message).toMatch(/does not exist|not in the cluster metadata/);
-      expect(Date.now() - t0).toBeGreaterThanOrEqual(1000);
+      expect((err as Error).message).toMatch(/does not exist|not in the cluster metadata after 1500 ms/);
     } finally {
       await p.close();
     }
@@ -71,17 +69,16 @@ describe.skipIf(noKafka || kafka.sasl === null)('authorization', () => {
     const p = new Producer({
       bootstrapServers: kafka.sasl!.bootstrap,
       sasl: { mechanism: 'SCRAM-SHA-256', username: 'bob', password: kafka.sasl!.users.bob! },
-      maxBlockMs: 20_000,
+      // Far beyond the test's timeout: only an error that is not retried ends this send in time.
+      maxBlockMs: 600_000,
     });
     try {
-      const t0 = Date.now();
       const err = (await p.send({ topic, value: 'x' }).catch((e: unknown) => e)) as KafkaError & { errorName?: string };
       expect(err).toBeInstanceOf(KafkaError);
       expect(err.errorName).toBe('TOPIC_AUTHORIZATION_FAILED');
       expect(err.message).toContain(`topic ${topic}`);
       expect(err.message).toMatch(/authorization problem \(ACLs/);
       expect(err.retriable).toBe(false);
-      expect(Date.now() - t0).toBeLessThan(10_000);
     } finally {
       await p.close();
     }

@@ -33,10 +33,9 @@ describe.skipIf(noKafka)('producer edges', () => {
     await createTopic(topic, 1);
     const p = new Producer({ bootstrapServers: kafka.bootstrap, lingerMs: 60_000 });
     const sends = Array.from({ length: 10 }, (_, i) => p.send({ topic, value: `v${i}` }));
-    const t0 = Date.now();
+    // Had close() not sent them, its timeout would fail them ("closed before these records were sent").
     await p.close({ timeoutMs: 10_000 });
     const metas = await Promise.all(sends);
-    expect(Date.now() - t0).toBeLessThan(10_000);
     expect(metas.map((m) => m.offset)).toEqual(Array.from({ length: 10 }, (_, i) => BigInt(i)));
   });
 
