@@ -24,6 +24,8 @@ export interface RequestOptions {
   expectResponse?: boolean;
   /** Expected size of the encoded request, to size its buffer once. */
   sizeHint?: number;
+  /** Wait this long for the answer instead of requestTimeoutMs (a JoinGroup the coordinator holds for a rebalance). */
+  timeoutMs?: number;
 }
 
 /** Who a connection is for, so diagnostics can say which address failed and why it matters. */
@@ -71,6 +73,7 @@ interface Pending {
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
   timer?: NodeJS.Timeout;
+  timeoutMs: number;
 }
 
 export function describeRole(role: ConnectionRole | undefined, address: string): string {
@@ -378,10 +381,10 @@ export class Connection {
     } catch (e) {
       return Promise.reject(e);
     }
-    return this.send(def, version, body, opts.expectResponse ?? true, false, opts.sizeHint) as Promise<T>;
+    return this.send(def, version, body, opts.expectResponse ?? true, false, opts.sizeHint, opts.timeoutMs) as Promise<T>;
   }
 
-  private send(api: ApiDefinition, version: number, body: unknown, expectResponse: boolean, priority = false, sizeHint = 256): Promise<unknown> {
+  private send(api: ApiDefinition, version: number, body: unknown, expectResponse: boolean, priority = false, sizeHint = 256, timeoutMs = this.opts.requestTimeoutMs): Promise<unknown> {
     if (this.state === 'closed') {
       return Promise.reject(this.closeError ?? new KafkaConnectionError(`connection to ${this.address} is closed`, { broker: this.address }));
     }
@@ -395,7 +398,7 @@ export class Connection {
       return Promise.reject(e);
     }
     return new Promise((resolve, reject) => {
-      const p: Pending = { api, version, correlationId, frame, expectResponse, priority, resolve, reject };
+      const p: Pending = { api, version, correlationId, frame, expectResponse, priority, resolve, reject, timeoutMs };
       if (priority) this.queue.unshift(p);
       else this.queue.push(p);
       this.pump();
@@ -415,14 +418,14 @@ export class Connection {
         p.resolve(undefined);
         continue;
       }
-      p.timer = setTimeout(() => this.onTimeout(p), this.opts.requestTimeoutMs);
+      p.timer = setTimeout(() => this.onTimeout(p), p.timeoutMs);
       this.inFlight.push(p);
     }
   }
 
   private onTimeout(p: Pending): void {
     const err = new KafkaTimeoutError(
-      `${p.api.name} v${p.version} to ${describeRole(this.role, this.address)} got no response within ${this.opts.requestTimeoutMs} ms (requestTimeoutMs)`,
+      `${p.api.name} v${p.version} to ${describeRole(this.role, this.address)} got no response within ${p.timeoutMs} ms${p.timeoutMs === this.opts.requestTimeoutMs ? ' (requestTimeoutMs)' : ''}`,
       { api: p.api.name, version: p.version, broker: this.address },
     );
     p.reject(err);

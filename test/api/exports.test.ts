@@ -18,6 +18,18 @@ const ROOT = [
   'jsonSerializer',
   'stringSerializer',
   'KafkaTransactionError',
+  'SendBatchError',
+  // consumer
+  'Consumer',
+  'bytesDeserializer',
+  'jsonDeserializer',
+  'stringDeserializer',
+  'LogTruncationError',
+  'NoOffsetForPartitionError',
+  'OffsetOutOfRangeError',
+  // admin
+  'Admin',
+  'unwrapAll',
   // partitioning as Java computes it
   'murmur2',
   'toPositive',

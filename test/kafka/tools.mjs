@@ -9,6 +9,7 @@ export const TOOLS = {
   consoleProducer: 'org.apache.kafka.tools.ConsoleProducer',
   consoleConsumer: 'org.apache.kafka.tools.consumer.ConsoleConsumer',
   producerPerf: 'org.apache.kafka.tools.ProducerPerformance',
+  consumerGroups: 'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand',
 };
 
 /**

@@ -79,6 +79,15 @@ describe('Connection against a scripted broker', () => {
     await expect(c.request('Metadata', { topics: [] })).rejects.toThrow(/correlation id 999/);
   });
 
+  it('a request may wait longer or shorter than requestTimeoutMs (timeoutMs), and its timeout names the wait', async () => {
+    broker = await startFakeBroker(() => undefined); // answers ApiVersions, never Metadata
+    const c = await Connection.open({ host: '127.0.0.1', port: broker.port, requestTimeoutMs: 600_000 });
+    const err = await c.request('Metadata', { topics: [] }, { timeoutMs: 50 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KafkaTimeoutError);
+    expect((err as Error).message).toMatch(/no response within 50 ms/);
+    expect((err as Error).message).not.toMatch(/requestTimeoutMs/);
+  });
+
   it('refuses an oversized frame and says what to check', async () => {
     broker = await startFakeBroker((req) => {
       if (req.api.name === 'Metadata') req.socket.write(Buffer.from([0x7f, 0, 0, 0]));

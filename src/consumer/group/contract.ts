@@ -75,6 +75,8 @@ export interface GroupOptions {
   retryBackoffMaxMs: number;
   requestTimeoutMs: number;
   defaultApiTimeoutMs: number;
+  /** How often a pattern subscription (and the leader's partition counts) is checked against the cluster (default 300000, as metadata.max.age.ms). */
+  metadataMaxAgeMs?: number;
 }
 
 export interface GroupDeps {

@@ -1,0 +1,42 @@
+// Errors that only the consumer raises; each names the partitions it concerns.
+import { KafkaError } from '../errors.js';
+import type { TopicPartition } from './group/contract.js';
+
+const names = (tps: readonly TopicPartition[]): string => tps.map((tp) => `${tp.topic}-${tp.partition}`).join(', ');
+
+/** autoOffsetReset is 'none' and these partitions have no committed offset (Java's NoOffsetForPartitionException). */
+export class NoOffsetForPartitionError extends KafkaError {
+  readonly partitions: TopicPartition[];
+  constructor(partitions: TopicPartition[], groupId: string | null) {
+    super(
+      `no committed offset for ${names(partitions)}${groupId === null ? ' (no groupId)' : ` in group ${groupId}`} and autoOffsetReset is 'none': ` +
+        `seek() to a position, or set autoOffsetReset to 'earliest' or 'latest'`,
+      false,
+      partitions.length === 1 ? { topic: partitions[0]!.topic, partition: partitions[0]!.partition } : {},
+    );
+    this.partitions = partitions;
+  }
+}
+
+/** The fetch position is outside the log and autoOffsetReset is 'none' (Java's OffsetOutOfRangeException). */
+export class OffsetOutOfRangeError extends KafkaError {
+  constructor(tp: TopicPartition, offset: bigint) {
+    super(`offset ${offset} is out of range for ${tp.topic}-${tp.partition} and autoOffsetReset is 'none': seek() to a valid position`, false, { ...tp, offset });
+  }
+}
+
+/**
+ * The log was truncated below the consumer's position after an unclean
+ * leader change and autoOffsetReset is 'none' (Java's LogTruncationException).
+ */
+export class LogTruncationError extends KafkaError {
+  readonly divergentOffset: bigint;
+  constructor(tp: TopicPartition, position: bigint, divergentOffset: bigint) {
+    super(
+      `truncation detected on ${tp.topic}-${tp.partition}: the log now ends at ${divergentOffset} for the epoch of position ${position} (unclean leader election?); seek() to continue`,
+      false,
+      { ...tp, offset: position },
+    );
+    this.divergentOffset = divergentOffset;
+  }
+}
