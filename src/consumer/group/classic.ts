@@ -75,6 +75,8 @@ export class ClassicMembership implements GroupMembership {
   private wakeLoop: (() => void) | null = null;
   private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   private leaving: Promise<void> | null = null;
+  /** True while leave() hands the partitions back: commits still go out with the current generation. */
+  private revokingOnLeave = false;
   private readonly assignors: Assignor[];
   private readonly protocol: RebalanceProtocol;
   private readonly coordinator: Coordinator;
@@ -173,7 +175,7 @@ export class ClassicMembership implements GroupMembership {
    * that sent the commit; an answer to an older generation changes nothing.
    */
   commit(offsets: Map<TopicPartition, OffsetAndMetadata>): Promise<void> {
-    if (this.state !== 'stable' || this.generationId < 0) {
+    if ((this.state !== 'stable' && !this.revokingOnLeave) || this.generationId < 0) {
       return Promise.reject(
         errorFor(ErrorCode.REBALANCE_IN_PROGRESS, { api: 'OffsetCommit' }, `commit not sent: group ${this.o.groupId} is rebalancing (this member is ${this.state}); commit again once it is stable — partitions that move are committed as they are revoked`),
       );
@@ -647,7 +649,13 @@ export class ClassicMembership implements GroupMembership {
     await this.hostCalls.leaveTask(async () => {
       const owned = this.owned;
       this.owned = [];
-      if (owned.length > 0) await this.hostCalls.call(reset ? 'lost' : 'revoke', owned);
+      // The member is still in its generation until LeaveGroup: what it consumed can be committed first.
+      this.revokingOnLeave = !reset;
+      try {
+        if (owned.length > 0) await this.hostCalls.call(reset ? 'lost' : 'revoke', owned);
+      } finally {
+        this.revokingOnLeave = false;
+      }
     });
     if (o.groupInstanceId === null && memberId !== '') await this.sendLeaveGroup(memberId, 'the consumer is closing');
     this.coordinator.close();

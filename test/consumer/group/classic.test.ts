@@ -341,6 +341,29 @@ describe('classic membership', () => {
     await m.leave();
   });
 
+  it('commits from revoke() go out on leave, with the generation; after leaving they are refused unsent', async () => {
+    const { cluster, clock, host, deps } = setup();
+    cluster.addTopic(T, 1);
+    cluster.script('JoinGroup', joinOk('m-1', 7), joinOk('m-1', 8));
+    cluster.script('SyncGroup', syncOk([0]), syncOk([0]));
+    const ok = { throttleTimeMs: 0, topics: [{ name: T, partitions: [{ partitionIndex: 0, errorCode: 0 }] }] };
+    cluster.script('OffsetCommit', ok, ok);
+    const m = new ClassicMembership(deps);
+    await Promise.all([m.subscribe({ topics: [T] }), clock.advance(0)]);
+    // close(): the host commits what was consumed as the partitions are revoked, still in generation 7.
+    const revoked: Array<Promise<unknown>> = [];
+    host.onRevoke = async (tps) => {
+      revoked.push(m.commit(new Map(tps.map((tp) => [tp, { offset: 5n }]))));
+      await revoked[revoked.length - 1];
+    };
+    await m.leave();
+    await expect(revoked[0]).resolves.toBeUndefined();
+    expect(cluster.sent('OffsetCommit').map((c) => c.body)).toMatchObject([{ generationIdOrMemberEpoch: 7, memberId: 'm-1' }]);
+    // After leaving, a commit is refused without being sent (as one during a join is).
+    await expect(m.commit(new Map([[{ topic: T, partition: 0 }, { offset: 6n }]]))).rejects.toThrow(/REBALANCE_IN_PROGRESS.*rebalancing/);
+    expect(cluster.sent('OffsetCommit')).toHaveLength(1);
+  });
+
   it('leave() during a JoinGroup backoff leaves no timer behind', async () => {
     const { cluster, clock, deps } = setup();
     cluster.addTopic(T, 1);

@@ -53,7 +53,7 @@ describeKafka('kafkawire --config', () => {
         expect(r.code, mechanism).toBe(0);
         const chk = await kafkawire(['check', '--config', f]);
         expect(chk.stdout, mechanism).toContain(`SASL ${mechanism} as alice`);
-        expect(chk.code).toBe(0);
+        expect(chk.code, `${mechanism}: ${chk.stdout}${chk.stderr}`).toBe(0);
       }
       const wrong = props('sasl-wrong.properties', [`bootstrap.servers=${kafka.sasl!.bootstrap}`, 'security.protocol=SASL_PLAINTEXT', 'sasl.mechanism=PLAIN',
         'sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="alice" password="nope";']);
