@@ -21,6 +21,7 @@ import { Coordinator, groupError } from './coordinator.js';
 import { HostCalls } from './host-calls.js';
 import { commitOffsets, fetchOffsets, type OffsetsContext } from './offsets.js';
 import { checkSubscription, describePartitions, minus, sortPartitions } from './topics.js';
+import { pollTimeoutMessage } from './diagnostics.js';
 
 const log = createDebug('kafkawire:consumer');
 
@@ -442,15 +443,7 @@ export class ConsumerGroupMembership implements GroupMembership {
 
   private async pollTimeout(): Promise<void> {
     const o = this.o;
-    log(
-      'group %s: member %s leaves the group: the application did not poll for %d ms, longer than maxPollIntervalMs (%d). ' +
-        'Processing the records of one poll takes too long: raise maxPollIntervalMs, or lower maxPollRecords so each poll returns less work. ' +
-        'It rejoins on the next poll; its partitions go to other members meanwhile.',
-      o.groupId,
-      this.memberId,
-      this.deps.clock.now() - this.lastPoll,
-      o.maxPollIntervalMs,
-    );
+    log('%s', pollTimeoutMessage(o.groupId, this.memberId, this.deps.clock.now() - this.lastPoll, o.maxPollIntervalMs));
     this.pollTimedOut = true;
     this.fence++;
     this.target = null;
