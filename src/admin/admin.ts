@@ -177,8 +177,9 @@ export class Admin {
   describeTransactions(transactionalIds: string[], opts?: CallOptions) {
     return txns.describeTransactions(this.ctx, transactionalIds, opts);
   }
-  abortTransaction(spec: txns.AbortTransactionSpec) {
-    return txns.abortTransaction(this.ctx, spec);
+  /** Writes an abort marker for a hanging transaction into one partition (WriteTxnMarkers to its leader). */
+  abortTransaction(spec: txns.AbortTransactionSpec, opts?: CallOptions) {
+    return txns.abortTransaction(this.ctx, spec, opts);
   }
   fenceProducers(transactionalIds: string[], opts?: CallOptions & { transactionTimeoutMs?: number }) {
     return txns.fenceProducers(this.ctx, transactionalIds, opts);

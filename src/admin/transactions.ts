@@ -1,9 +1,9 @@
 // Transaction calls: describeProducers (partition leaders), listTransactions
 // (every broker), describeTransactions and fenceProducers (transaction
-// coordinators), abortTransaction.
-import { KafkaError } from '../errors.js';
-import { errorFor } from '../messages/error-codes.js';
-import type { DescribeProducersResponse, DescribeTransactionsResponse, InitProducerIdResponse, ListTransactionsResponse } from '../messages/generated/index.js';
+// coordinators), abortTransaction (the partition leader).
+import { KafkaConfigError, KafkaError } from '../errors.js';
+import { ErrorCode, errorFor, KafkaBrokerError } from '../messages/error-codes.js';
+import type { DescribeProducersResponse, DescribeTransactionsResponse, InitProducerIdResponse, ListTransactionsResponse, WriteTxnMarkersResponse } from '../messages/generated/index.js';
 import { byNode, fanOut, type AdminContext } from './context.js';
 import { routeToCoordinators, type GroupResult, type PartitionResult } from './groups.js';
 import { partitionLeaders } from './offsets.js';
@@ -165,21 +165,65 @@ export async function fenceProducers(
 export interface AbortTransactionSpec extends TopicPartition {
   producerId: bigint;
   producerEpoch: number;
+  /** The coordinator epoch describeProducers reported (-1 there, when no marker was ever written: pass 0). */
   coordinatorEpoch: number;
 }
 
+/** Errors after which Java looks the partition leader up again and retries. */
+const LEADER_MOVED = new Set<number>([ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.REPLICA_NOT_AVAILABLE, ErrorCode.BROKER_NOT_AVAILABLE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
+
 /**
- * Java's abortTransaction writes an abort marker for a hanging transaction
- * with WriteTxnMarkers (API 27) to the partition leader; kafkawire has no
- * codec for that API yet, so this rejects saying so.
+ * Aborts a hanging transaction on one partition, as Java's abortTransaction:
+ * the partition leader gets a WriteTxnMarkers request with one abort marker
+ * for that producer id and epoch, written under the given coordinator epoch.
+ * The leader then drops the producer's open transaction, so the last stable
+ * offset moves on and read_committed consumers get past it. Needs
+ * CLUSTER_ACTION on the cluster. Take the values from describeProducers
+ * (the producer whose currentTransactionStartOffset is the stuck offset).
  */
-export async function abortTransaction(_ctx: AdminContext, spec: AbortTransactionSpec): Promise<void> {
-  throw new KafkaError(
-    `abortTransaction for ${spec.topic}-${spec.partition} (producer ${spec.producerId}) needs the WriteTxnMarkers API (key 27), which this version of kafkawire does not implement; ` +
-      'use kafka-transactions.sh abort meanwhile',
-    false,
-    { api: 'WriteTxnMarkers', topic: spec.topic, partition: spec.partition },
-  );
+export async function abortTransaction(ctx: AdminContext, spec: AbortTransactionSpec, opts: CallOptions = {}): Promise<void> {
+  const s = checkAbortSpec(spec);
+  const key = tpKey(s.topic, s.partition);
+  const what = `abortTransaction (WriteTxnMarkers) for ${s.topic}-${s.partition}, producer ${s.producerId} epoch ${s.producerEpoch}`;
+  const results = await ctx.perItem<void>('WriteTxnMarkers (abortTransaction)', [key], async () => {
+    const out = new Map<string, Result<void>>();
+    const groups = await partitionLeaders(ctx, [s], out, 'WriteTxnMarkers');
+    await fanOut(out, groups, (p) => tpKey(p.topic, p.partition), async (node) => {
+      const res = await ctx.pool.request<WriteTxnMarkersResponse>(node, 'WriteTxnMarkers', {
+        markers: [{ producerId: s.producerId, producerEpoch: s.producerEpoch, transactionResult: false, coordinatorEpoch: s.coordinatorEpoch, topics: [{ name: s.topic, partitionIndexes: [s.partition] }] }],
+      });
+      const marker = res.markers.length === 1 && res.markers[0]!.producerId === s.producerId ? res.markers[0]! : null;
+      const topic = marker && marker.topics.length === 1 && marker.topics[0]!.name === s.topic ? marker.topics[0]! : null;
+      const part = topic && topic.partitions.length === 1 && topic.partitions[0]!.partitionIndex === s.partition ? topic.partitions[0]! : null;
+      if (!part) {
+        out.set(key, fail(new KafkaError(`${what}: broker ${node} answered about other markers or partitions than the one asked for`, false, { api: 'WriteTxnMarkers', broker: node, topic: s.topic, partition: s.partition })));
+        return;
+      }
+      if (part.errorCode === 0) {
+        out.set(key, ok(undefined));
+        return;
+      }
+      const e = errorFor(part.errorCode, { api: 'WriteTxnMarkers', broker: node, topic: s.topic, partition: s.partition }, what);
+      // The leader moved or is not known yet: look it up again and retry, as Java does; other errors are final.
+      out.set(key, fail(LEADER_MOVED.has(part.errorCode) ? new KafkaBrokerError(part.errorCode, e.message, true, e.context) : e.retriable ? new KafkaBrokerError(part.errorCode, e.message, false, e.context) : e));
+    });
+    return out;
+  }, opts);
+  const r = results.get(key)!;
+  if (!r.ok) throw r.error;
+}
+
+function checkAbortSpec(spec: AbortTransactionSpec): AbortTransactionSpec {
+  const s = spec as Partial<AbortTransactionSpec> | null;
+  if (!s || typeof s.topic !== 'string' || s.topic.length === 0) throw new KafkaConfigError('abortTransaction needs { topic, partition, producerId, producerEpoch, coordinatorEpoch }');
+  if (!Number.isInteger(s.partition) || s.partition! < 0) throw new KafkaConfigError(`abortTransaction: partition ${String(s.partition)} of ${s.topic} is not a non-negative integer`);
+  const pid = typeof s.producerId === 'number' && Number.isSafeInteger(s.producerId) ? BigInt(s.producerId) : s.producerId;
+  if (typeof pid !== 'bigint' || pid < 0n) throw new KafkaConfigError(`abortTransaction: producerId ${String(s.producerId)} is not a non-negative integer`);
+  if (!Number.isInteger(s.producerEpoch) || s.producerEpoch! < 0 || s.producerEpoch! > 32767) throw new KafkaConfigError(`abortTransaction: producerEpoch ${String(s.producerEpoch)} is not an int16 ≥ 0`);
+  if (!Number.isInteger(s.coordinatorEpoch) || s.coordinatorEpoch! < 0 || s.coordinatorEpoch! > 2147483647) {
+    throw new KafkaConfigError(`abortTransaction: coordinatorEpoch ${String(s.coordinatorEpoch)} is not an int32 ≥ 0 (describeProducers reports -1 when no coordinator wrote a marker yet: pass 0, as kafka-transactions.sh does)`);
+  }
+  return { topic: s.topic, partition: s.partition!, producerId: pid, producerEpoch: s.producerEpoch!, coordinatorEpoch: s.coordinatorEpoch! };
 }
 
 export type { GroupResult };

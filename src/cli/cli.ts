@@ -1,10 +1,13 @@
 // What a command gets: its parsed arguments, the client settings, output
 // helpers (text or --json), and clients created on demand and closed after.
 import { Admin } from '../admin/admin.js';
+import type { Consumer } from '../consumer/consumer.js';
+import type { ConsumerOptions } from '../consumer/options.js';
 import { KafkaConfigError } from '../errors.js';
 import type { Producer } from '../producer/producer.js';
 import type { ProducerOptions } from '../producer/options.js';
 import type { ClientSettings } from './config.js';
+import { consumerOptionsFrom } from './consumer-config.js';
 
 export interface CliIO {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -43,6 +46,7 @@ export function toJson(v: unknown): string {
 export class Cli {
   private readonly closers: Array<() => Promise<void>> = [];
   private adminClient: Admin | null = null;
+  private interruptHandler: (() => void) | null = null;
 
   constructor(
     readonly io: CliIO,
@@ -148,6 +152,45 @@ export class Cli {
     } as ProducerOptions);
     this.closers.push(() => p.close({ timeoutMs: 5000 }));
     return p;
+  }
+
+  /**
+   * A consumer with the CLI's settings: consumer properties from --config,
+   * then `props` (Java names, e.g. from --consumer-property), then `overrides`.
+   */
+  async consumer<K = Buffer | null, V = Buffer | null>(overrides: Partial<ConsumerOptions<K, V>> = {}, props: Record<string, string> = {}): Promise<Consumer<K, V>> {
+    const { Consumer } = await import('../consumer/consumer.js');
+    const c = new Consumer<K, V>({
+      ...consumerOptionsFrom({ ...this.settings.consumer, ...props }),
+      ...overrides,
+      bootstrapServers: this.bootstrap,
+      clientId: overrides.clientId ?? props['client.id'] ?? this.settings.consumer['client.id'] ?? 'kafkawire-cli',
+      tls: this.settings.tls,
+      sasl: this.settings.sasl,
+    } as ConsumerOptions<K, V>);
+    this.closers.push(() => c.close({ timeoutMs: 10_000 }));
+    return c;
+  }
+
+  /**
+   * Lets a long-running command end cleanly on Ctrl-C (commit, leave its
+   * group) instead of the process exiting at once; a second Ctrl-C still
+   * exits at once. Returns a function that removes the handler.
+   */
+  onInterrupt(fn: () => void): () => void {
+    this.interruptHandler = fn;
+    return () => {
+      if (this.interruptHandler === fn) this.interruptHandler = null;
+    };
+  }
+
+  /** Called by the bin on SIGINT: true when the command stops by itself. */
+  interrupt(): boolean {
+    const h = this.interruptHandler;
+    if (!h) return false;
+    this.interruptHandler = null;
+    h();
+    return true;
   }
 
   /** Runs when the command ends, before the clients close. */

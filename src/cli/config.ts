@@ -7,6 +7,7 @@ import type { AdminOptions } from '../admin/admin.js';
 import { KafkaConfigError } from '../errors.js';
 import type { SaslOptions } from '../network/sasl/index.js';
 import type { ProducerOptions } from '../producer/options.js';
+import { CONSUMER_PROPERTIES } from './consumer-config.js';
 import { parseProperties } from './properties.js';
 
 type Kind = 'int' | 'bool' | 'string';
@@ -58,12 +59,6 @@ const SECURITY = new Set([
   'sasl.mechanism',
   'sasl.jaas.config',
 ]);
-/** Consumer properties: kept for the consumer commands, never warned about. */
-const CONSUMER = new Set([
-  'group.id', 'group.instance.id', 'group.protocol', 'auto.offset.reset', 'enable.auto.commit', 'auto.commit.interval.ms', 'isolation.level', 'max.poll.records',
-  'max.poll.interval.ms', 'session.timeout.ms', 'heartbeat.interval.ms', 'fetch.min.bytes', 'fetch.max.bytes', 'fetch.max.wait.ms', 'max.partition.fetch.bytes',
-  'partition.assignment.strategy', 'client.rack', 'check.crcs', 'exclude.internal.topics', 'allow.auto.create.topics', 'key.deserializer', 'value.deserializer',
-]);
 /** Java-only properties that have no meaning here: accepted quietly. */
 const IGNORED = new Set(['key.serializer', 'value.serializer', 'interceptor.classes', 'metric.reporters', 'metrics.num.samples', 'metrics.sample.window.ms', 'metrics.recording.level', 'auto.include.jmx.reporter', 'send.buffer.bytes', 'receive.buffer.bytes', 'client.dns.lookup']);
 
@@ -73,7 +68,7 @@ export interface ClientSettings {
   sasl?: SaslOptions;
   producer: Partial<ProducerOptions>;
   admin: Partial<AdminOptions>;
-  /** Consumer properties by Java name, for the consumer commands. */
+  /** Consumer properties by Java name (shared ones such as client.id included), for the consumer commands. */
   consumer: Record<string, string>;
   /** One line per property that was not understood. */
   warnings: string[];
@@ -108,6 +103,8 @@ export function parseJaas(text: string, where: string): { username: string; pass
 export function applyProperties(s: ClientSettings, props: Map<string, string>, where: string): void {
   const get = (k: string) => props.get(k);
   for (const [name, value] of props) {
+    // Consumer properties (the shared ones included) are kept by Java name for the consumer commands.
+    if (name in CONSUMER_PROPERTIES) s.consumer[name] = value;
     if (name in PRODUCER) {
       const [opt, kind] = PRODUCER[name]!;
       let v = convert(name, value, kind, where);
@@ -121,8 +118,8 @@ export function applyProperties(s: ClientSettings, props: Map<string, string>, w
       const v = convert(name, value, kind, where);
       (s.producer as Record<string, unknown>)[opt] = v;
       (s.admin as Record<string, unknown>)[opt] = v;
-    } else if (CONSUMER.has(name)) {
-      s.consumer[name] = value;
+    } else if (name in CONSUMER_PROPERTIES) {
+      // kept above
     } else if (!SECURITY.has(name) && !IGNORED.has(name)) {
       s.warnings.push(`unknown property ${name} in ${where} (ignored)`);
     }

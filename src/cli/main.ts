@@ -26,7 +26,8 @@ function optionLines(opts: Record<string, OptionSpec>): string {
   return Object.entries(opts)
     .map(([name, o]) => {
       const head = `${o.short ? `-${o.short}, ` : '    '}--${name}${o.type === 'string' ? ` <${o.valueName ?? 'value'}>` : ''}${o.multiple ? ' (repeatable)' : ''}`;
-      return `  ${head.padEnd(36)} ${o.description}`;
+      // A long option name gets its description on the next line, aligned with the others.
+      return head.length > 36 ? `  ${head}\n  ${''.padEnd(36)} ${o.description}` : `  ${head.padEnd(36)} ${o.description}`;
     })
     .join('\n');
 }
@@ -92,6 +93,9 @@ export function resolveSettings(values: Record<string, unknown>, env: NodeJS.Pro
 
 const processIO: CliIO = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
 
+/** The command running now, for the bin's Ctrl-C handler. */
+let running: Cli | null = null;
+
 /** Runs one command line; resolves to the exit code (never rejects). */
 export async function main(argv: string[], io: CliIO = processIO): Promise<number> {
   const name = argv.find((a) => !a.startsWith('-'));
@@ -140,6 +144,7 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     for (const w of settings.warnings) io.stderr.write(`kafkawire: warning: ${w}\n`);
     positionals.splice(positionals.indexOf(command.name), 1);
     cli = new Cli(io, command, values as Record<string, string | boolean | string[] | undefined>, positionals, settings);
+    running = cli;
     return await command.run(cli);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
@@ -148,13 +153,21 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     if (io.env.KAFKAWIRE_STACK === '1' && e instanceof Error) io.stderr.write(`${e.stack}\n`);
     return e instanceof KafkaConfigError ? EXIT.USAGE : exitCodeFor(e);
   } finally {
+    if (running === cli) running = null;
     await cli?.close();
   }
 }
 
-/** The bin entry: runs main, sets the exit code, exits on Ctrl-C with 130. */
+/**
+ * The bin entry: runs main and sets the exit code. Ctrl-C exits with 130: at
+ * once, or, for a command that can stop cleanly (consume commits and leaves
+ * its group), when it has; a second Ctrl-C exits at once.
+ */
 export function run(argv: string[]): void {
-  process.once('SIGINT', () => process.exit(EXIT.INTERRUPTED));
+  process.once('SIGINT', () => {
+    if (running?.interrupt()) process.once('SIGINT', () => process.exit(EXIT.INTERRUPTED));
+    else process.exit(EXIT.INTERRUPTED);
+  });
   main(argv).then(
     (code) => {
       process.exitCode = code;

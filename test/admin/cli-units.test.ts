@@ -35,7 +35,8 @@ describe('client settings from Java property names', () => {
     expect(s.bootstrapServers).toBe('h:1');
     expect(s.producer).toMatchObject({ acks: 'all', lingerMs: 7, enableIdempotence: false, clientId: 'me' });
     expect(s.admin).toMatchObject({ defaultApiTimeoutMs: 5000, clientId: 'me' });
-    expect(s.consumer).toEqual({ 'group.id': 'g' });
+    // Consumer properties by Java name, the shared ones (client.id, default.api.timeout.ms) included.
+    expect(s.consumer).toEqual({ 'group.id': 'g', 'client.id': 'me', 'default.api.timeout.ms': '5000' });
     expect(s.warnings).toEqual(['unknown property bogus in f.properties (ignored)']);
     expect(() => applyProperties(emptySettings(), new Map([['batch.size', 'big']]), 'f')).toThrow(KafkaConfigError);
   });

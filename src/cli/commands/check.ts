@@ -1,13 +1,12 @@
 // kafkawire check: a connectivity diagnosis, one step at a time, each ok or
 // FAILED with its cause and what to check.
 import { KafkaAuthenticationError, KafkaConnectionError, KafkaProtocolError, KafkaTlsError } from '../../errors.js';
+import type { ConsumerRecord } from '../../consumer/completed-fetch.js';
 import { KafkaBrokerError } from '../../messages/error-codes.js';
-import type { FetchResponse, MetadataResponse } from '../../messages/generated/index.js';
+import type { MetadataResponse } from '../../messages/generated/index.js';
 import { api as apiNamed, type ApiName } from '../../messages/registry.js';
 import { parseBootstrap, formatAddress } from '../../network/address.js';
 import { Connection } from '../../network/connection.js';
-import { ConnectionPool } from '../../network/pool.js';
-import { decodeRecords } from '../../records/legacy.js';
 import { identifyPeer, resolve, tcpConnect } from '../check-probe.js';
 import type { Cli, Command } from '../cli.js';
 import { EXIT, isDenied } from '../exit-codes.js';
@@ -173,7 +172,7 @@ async function handshakeFailure(e: Error, host: string, port: number, label: str
   };
 }
 
-/** Produces one record and reads it back with a raw Fetch from the leader. */
+/** Produces one record and reads it back with a Consumer. */
 async function roundTrip(cli: Cli, topic: string, timeoutMs: number, report: (s: Step) => void): Promise<void> {
   const value = `kafkawire check ${new Date().toISOString()} ${Math.random().toString(36).slice(2)}`;
   const producer = await cli.producer({ maxBlockMs: timeoutMs, deliveryTimeoutMs: Math.max(timeoutMs, 5000 + timeoutMs), requestTimeoutMs: timeoutMs, lingerMs: 0 });
@@ -191,28 +190,21 @@ async function roundTrip(cli: Cli, topic: string, timeoutMs: number, report: (s:
   } finally {
     await producer.close({ timeoutMs: 2000 }).catch(() => undefined);
   }
-  const pool = new ConnectionPool({ bootstrapServers: cli.bootstrap, clientId: 'kafkawire-check', tls: cli.settings.tls, sasl: cli.settings.sasl, requestTimeoutMs: timeoutMs, connectTimeoutMs: timeoutMs });
+  // Read it back as an application would: a Consumer assigned the partition, sought to the offset.
+  const consumer = await cli.consumer({ groupId: null, clientId: 'kafkawire-check', autoOffsetReset: 'none', maxPollRecords: 1, requestTimeoutMs: timeoutMs, defaultApiTimeoutMs: timeoutMs, socketConnectionSetupTimeoutMs: timeoutMs });
   try {
-    await pool.start();
-    const md = await pool.request<MetadataResponse>('any', 'Metadata', { topics: [{ name: topic, topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }], allowAutoTopicCreation: false });
-    pool.updateBrokers(md.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })));
-    const t = md.topics[0]!;
-    const leader = t.partitions.find((p) => p.partitionIndex === partition)?.leaderId ?? -1;
-    const res = await pool.request<FetchResponse>(leader, 'Fetch', {
-      replicaId: -1, maxWaitMs: 500, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0,
-      topics: [{ topic, topicId: t.topicId, partitions: [{ partition, fetchOffset: offset, partitionMaxBytes: 1 << 20 }] }],
-      forgottenTopicsData: [], rackId: '',
-    });
-    const p = res.responses[0]?.partitions[0];
-    if (!p || p.errorCode !== 0) throw p ? new KafkaBrokerError(p.errorCode, `Fetch failed with error code ${p.errorCode}`, false) : new Error('Fetch answered without the partition');
-    const { batches } = decodeRecords(p.records, { topic, partition });
-    const found = batches.flatMap((b) => (b.control ? [] : b.records.map((r) => ({ offset: b.baseOffset + BigInt(r.offsetDelta), value: r.value?.toString('utf8') })))).find((r) => r.offset === offset);
-    if (found?.value === value) report({ step: `read back ${topic}`, ok: true, detail: `partition ${partition}, offset ${offset}: the same record` });
-    else report({ step: `read back ${topic}`, ok: false, detail: `offset ${offset} ${found ? 'holds a different record' : 'was not returned'}`, category: 'other' });
+    const tp = { topic, partition };
+    consumer.assign([tp]);
+    consumer.seek(tp, offset);
+    const deadline = Date.now() + timeoutMs;
+    let found: ConsumerRecord | undefined;
+    while (!found && Date.now() < deadline) [found] = await consumer.poll(Math.max(0, Math.min(500, deadline - Date.now())));
+    if (found && found.offset === offset && found.value?.toString('utf8') === value) report({ step: `read back ${topic}`, ok: true, detail: `partition ${partition}, offset ${offset}: the same record` });
+    else report({ step: `read back ${topic}`, ok: false, detail: found ? `offset ${offset} holds a different record` : `offset ${offset} was not returned within ${timeoutMs} ms`, check: 'the brokers\' logs, and that the partition leader is reachable', category: 'other' });
   } catch (e) {
     const denied = isDenied(e);
-    report({ step: `read back ${topic}`, ok: false, detail: 'Fetch failed', cause: (e as Error).message, check: denied ? `the ACLs of this principal: READ on topic ${topic}` : 'the brokers\' logs', category: denied ? 'denied' : 'other' });
+    report({ step: `read back ${topic}`, ok: false, detail: 'reading the record failed', cause: (e as Error).message, check: denied ? `the ACLs of this principal: READ (and DESCRIBE) on topic ${topic}` : 'the brokers\' logs', category: denied ? 'denied' : 'other' });
   } finally {
-    await pool.close();
+    await consumer.close({ timeoutMs: 2000 });
   }
 }

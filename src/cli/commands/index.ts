@@ -4,10 +4,12 @@ import type { Command } from '../cli.js';
 import { acls } from './acls.js';
 import { check } from './check.js';
 import { configs } from './configs.js';
+import { consume } from './consume.js';
+import { get } from './get.js';
 import { groups } from './groups.js';
 import { offsets } from './offsets.js';
 import { perf } from './perf.js';
 import { produce } from './produce.js';
 import { topics } from './topics.js';
 
-export const COMMANDS: Command[] = [produce, topics, groups, offsets, configs, acls, check, perf];
+export const COMMANDS: Command[] = [produce, consume, get, topics, groups, offsets, configs, acls, check, perf];

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { applyProperties, emptySettings, keyValues } from '../config.js';
 import { UsageError, type Cli, type Command } from '../cli.js';
 import { EXIT } from '../exit-codes.js';
+import { PERF_CONSUME_OPTIONS, perfConsume } from './perf-consume.js';
 
 export interface PerfSummary {
   records: number;
@@ -39,8 +40,11 @@ export class Throttle {
 
 export const perf: Command = {
   name: 'perf',
-  summary: 'benchmark producing to your cluster (like kafka-producer-perf-test)',
-  usage: ['perf produce --topic <t> --num-records <n> --record-size <bytes> [--throughput <records/s>] [--producer-props k=v...]'],
+  summary: 'benchmark producing to and consuming from your cluster (like kafka-producer-perf-test and kafka-consumer-perf-test)',
+  usage: [
+    'perf produce --topic <t> --num-records <n> --record-size <bytes> [--throughput <records/s>] [--producer-props k=v...]',
+    'perf consume --topic <t> --messages <n> [--group <id>] [--from earliest|latest] [--timeout <ms>] [--consumer-props k=v...]',
+  ],
   options: {
     topic: { type: 'string', valueName: 't', description: 'topic to write to' },
     'num-records': { type: 'string', valueName: 'n', description: 'records to send' },
@@ -48,12 +52,19 @@ export const perf: Command = {
     throughput: { type: 'string', valueName: 'n', description: 'records per second at most; -1 for no limit (default -1)' },
     'producer-props': { type: 'string', multiple: true, valueName: 'k=v', description: 'producer properties, Java names (acks=1 linger.ms=10 compression.type=lz4 ...)' },
     'reporting-interval': { type: 'string', valueName: 'ms', description: 'progress line interval on a terminal (default 5000)' },
+    ...PERF_CONSUME_OPTIONS,
   },
-  notes: 'Summary (stdout): records sent, records/s, MB/s, average and max latency, 50th/95th/99th/99.9th percentile latency in ms;\nwith --json, one object with those fields. Latency is from send() to the broker\'s acknowledgement.\nperf consume arrives with the consumer.',
+  notes:
+    'produce summary (stdout): records sent, records/s, MB/s, average and max latency, 50th/95th/99th/99.9th percentile latency in ms;\n' +
+    'with --json, one object with those fields. Latency is from send() to the broker\'s acknowledgement.\n' +
+    'consume summary (stdout): the Java tool\'s columns (start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg,\n' +
+    'nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec); with --json {startTime, endTime, records, mb, mbPerSec,\n' +
+    'recordsPerSec, elapsedMs, rebalanceMs, fetchMs, fetchMbPerSec, fetchRecordsPerSec}. MB counts key and value bytes (MiB).\n' +
+    'Consumer properties also come from --config. Exit code 1 when fewer than --messages records came before --timeout.',
   async run(cli: Cli): Promise<number> {
-    const sub = cli.arg(0, 'a subcommand (produce)');
-    if (sub === 'consume') throw new UsageError('perf consume is not available yet in this version of kafkawire (it needs the consumer)');
-    if (sub !== 'produce') throw new UsageError(`unknown subcommand perf ${sub}; expected produce`);
+    const sub = cli.arg(0, 'a subcommand (produce or consume)');
+    if (sub === 'consume') return perfConsume(cli);
+    if (sub !== 'produce') throw new UsageError(`unknown subcommand perf ${sub}; expected produce or consume`);
     const topic = cli.str('topic');
     if (!topic) throw new UsageError('perf produce needs --topic');
     const n = cli.int('num-records');

@@ -25,6 +25,7 @@ import { OffsetForLeaderEpochApi, decodeOffsetForLeaderEpochRequest, decodeOffse
 import { AddPartitionsToTxnApi, decodeAddPartitionsToTxnRequest, decodeAddPartitionsToTxnResponse, encodeAddPartitionsToTxnRequest, encodeAddPartitionsToTxnResponse } from './24-add-partitions-to-txn.js';
 import { AddOffsetsToTxnApi, decodeAddOffsetsToTxnRequest, decodeAddOffsetsToTxnResponse, encodeAddOffsetsToTxnRequest, encodeAddOffsetsToTxnResponse } from './25-add-offsets-to-txn.js';
 import { EndTxnApi, decodeEndTxnRequest, decodeEndTxnResponse, encodeEndTxnRequest, encodeEndTxnResponse } from './26-end-txn.js';
+import { WriteTxnMarkersApi, decodeWriteTxnMarkersRequest, decodeWriteTxnMarkersResponse, encodeWriteTxnMarkersRequest, encodeWriteTxnMarkersResponse } from './27-write-txn-markers.js';
 import { TxnOffsetCommitApi, decodeTxnOffsetCommitRequest, decodeTxnOffsetCommitResponse, encodeTxnOffsetCommitRequest, encodeTxnOffsetCommitResponse } from './28-txn-offset-commit.js';
 import { DescribeAclsApi, decodeDescribeAclsRequest, decodeDescribeAclsResponse, encodeDescribeAclsRequest, encodeDescribeAclsResponse } from './29-describe-acls.js';
 import { CreateAclsApi, decodeCreateAclsRequest, decodeCreateAclsResponse, encodeCreateAclsRequest, encodeCreateAclsResponse } from './30-create-acls.js';
@@ -91,6 +92,7 @@ export * from './23-offset-for-leader-epoch.js';
 export * from './24-add-partitions-to-txn.js';
 export * from './25-add-offsets-to-txn.js';
 export * from './26-end-txn.js';
+export * from './27-write-txn-markers.js';
 export * from './28-txn-offset-commit.js';
 export * from './29-describe-acls.js';
 export * from './30-create-acls.js';
@@ -177,6 +179,7 @@ export const ApiKeys = {
   AddPartitionsToTxn: 24,
   AddOffsetsToTxn: 25,
   EndTxn: 26,
+  WriteTxnMarkers: 27,
   TxnOffsetCommit: 28,
   DescribeAcls: 29,
   CreateAcls: 30,
@@ -249,6 +252,7 @@ export const API_DEFINITIONS: readonly ApiDefinition[] = [
   { ...AddPartitionsToTxnApi, encodeRequest: encodeAddPartitionsToTxnRequest as Encoder, decodeRequest: decodeAddPartitionsToTxnRequest, encodeResponse: encodeAddPartitionsToTxnResponse as Encoder, decodeResponse: decodeAddPartitionsToTxnResponse },
   { ...AddOffsetsToTxnApi, encodeRequest: encodeAddOffsetsToTxnRequest as Encoder, decodeRequest: decodeAddOffsetsToTxnRequest, encodeResponse: encodeAddOffsetsToTxnResponse as Encoder, decodeResponse: decodeAddOffsetsToTxnResponse },
   { ...EndTxnApi, encodeRequest: encodeEndTxnRequest as Encoder, decodeRequest: decodeEndTxnRequest, encodeResponse: encodeEndTxnResponse as Encoder, decodeResponse: decodeEndTxnResponse },
+  { ...WriteTxnMarkersApi, encodeRequest: encodeWriteTxnMarkersRequest as Encoder, decodeRequest: decodeWriteTxnMarkersRequest, encodeResponse: encodeWriteTxnMarkersResponse as Encoder, decodeResponse: decodeWriteTxnMarkersResponse },
   { ...TxnOffsetCommitApi, encodeRequest: encodeTxnOffsetCommitRequest as Encoder, decodeRequest: decodeTxnOffsetCommitRequest, encodeResponse: encodeTxnOffsetCommitResponse as Encoder, decodeResponse: decodeTxnOffsetCommitResponse },
   { ...DescribeAclsApi, encodeRequest: encodeDescribeAclsRequest as Encoder, decodeRequest: decodeDescribeAclsRequest, encodeResponse: encodeDescribeAclsResponse as Encoder, decodeResponse: decodeDescribeAclsResponse },
   { ...CreateAclsApi, encodeRequest: encodeCreateAclsRequest as Encoder, decodeRequest: decodeCreateAclsRequest, encodeResponse: encodeCreateAclsResponse as Encoder, decodeResponse: decodeCreateAclsResponse },

@@ -25,7 +25,7 @@ describeKafka('kafkawire CLI (child process)', () => {
   it('--help lists the commands and the exit codes; a bad option is a one-line usage error with exit 2', async () => {
     const help = await kafkawire(['--help']);
     expect(help.code).toBe(0);
-    for (const c of ['produce', 'topics', 'groups', 'offsets', 'configs', 'acls', 'check', 'perf']) expect(help.stdout).toContain(`  ${c} `);
+    for (const c of ['produce', 'consume', 'get', 'topics', 'groups', 'offsets', 'configs', 'acls', 'check', 'perf']) expect(help.stdout).toContain(`  ${c} `);
     expect(help.stdout).toMatch(/Exit codes:[\s\S]*2 +usage[\s\S]*3 +the cluster could not be reached[\s\S]*4 +denied/);
     const bad = await kafkawire(['topics', 'list', '--nope', ...b]);
     expect(bad.code).toBe(2);
@@ -217,8 +217,11 @@ describeKafka('kafkawire CLI (child process)', () => {
     for (const k of ['recordsPerSec', 'mbPerSec', 'avgLatencyMs', 'maxLatencyMs', 'p50Ms', 'p95Ms', 'p99Ms', 'p999Ms']) expect(s[k]).toBeGreaterThan(0);
     expect(s.p50Ms).toBeLessThanOrEqual(s.p99Ms);
     expect(s.p99Ms).toBeLessThanOrEqual(s.maxLatencyMs);
-    const [end] = await admin.listOffsets([{ topic, partition: 0, spec: 'latest' }]);
-    expect(end!.value!.offset).toBe(2000n);
+    // acks=1: the high watermark reaches 2000 once the followers have the records too.
+    await eventually(async () => {
+      const [end] = await admin.listOffsets([{ topic, partition: 0, spec: 'latest' }]);
+      expect(end!.value!.offset).toBe(2000n);
+    });
     const text = await kafkawire(['perf', 'produce', '--topic', topic, '--num-records', '50', '--record-size', '10', '--throughput', '100', ...b]);
     expect(text.stdout).toMatch(/^50 records sent, [\d.]+ records\/sec \([\d.]+ MB\/sec\), [\d.]+ ms avg latency, [\d.]+ ms max latency, [\d.]+ ms 50th, [\d.]+ ms 95th, [\d.]+ ms 99th, [\d.]+ ms 99.9th\.$/m);
   });

@@ -66,3 +66,53 @@ export async function kafkawire(args: string[], opts: { input?: string; env?: Re
     child.stdin.end(opts.input ?? '');
   });
 }
+
+export interface RunningCli {
+  /** What the command printed so far. */
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Sends a signal (SIGINT: Ctrl-C). */
+  kill(signal: NodeJS.Signals): void;
+  /** Resolves when it exits; SIGKILLs it and rejects after timeoutMs. */
+  exited(timeoutMs?: number): Promise<CliResult>;
+}
+
+/** Starts `kafkawire ...args` and leaves it running (a consumer in a group, ...). */
+export async function startKafkawire(args: string[], opts: { env?: Record<string, string | undefined> } = {}): Promise<RunningCli> {
+  const bin = await buildCli();
+  const env: NodeJS.ProcessEnv = { ...process.env, KAFKA_BOOTSTRAP: undefined, DEBUG: undefined, ...opts.env };
+  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+  const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  child.on('error', () => undefined);
+  const closed = new Promise<number | null>((resolve) => child.on('close', (code, signal) => resolve(code ?? (signal ? -1 : null))));
+  return {
+    get stdout() {
+      return stdout;
+    },
+    get stderr() {
+      return stderr;
+    },
+    kill: (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+    exited: async (timeoutMs = 60_000) => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(new Error(`kafkawire ${args.join(' ')} did not exit within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+        }, timeoutMs);
+      });
+      try {
+        const code = await Promise.race([closed, timeout]);
+        return { code, stdout, stderr };
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
