@@ -122,6 +122,8 @@ export class AdminContext {
     const deadline = this.deadline(opts);
     const timeoutMs = opts?.timeoutMs ?? this.settings.defaultApiTimeoutMs;
     const done = new Map<string, Result<V>>();
+    /** The last error each item got from a broker: what a timeout names, rather than the cut-off attempt. */
+    const lastErrors = new Map<string, KafkaError>();
     let pending = [...new Set(keys)];
     for (let round = 1; pending.length > 0; round++) {
       let answers: Map<string, Result<V>>;
@@ -135,10 +137,11 @@ export class AdminContext {
       const again: string[] = [];
       for (const k of pending) {
         const r = answers.get(k) ?? fail<V>(new KafkaError(`${what}: the broker's answer did not include ${printable(k)}`, true));
+        if (!r.ok && !(r.error instanceof DeadlineReached)) lastErrors.set(k, r.error);
         if (r.ok || !r.error.retriable) {
           done.set(k, r);
         } else if (this.clock.now() + wait >= deadline) {
-          const last = r.error;
+          const last = lastErrors.get(k) ?? r.error;
           done.set(k, fail(new KafkaTimeoutError(`${what} for ${printable(k)} did not succeed within ${timeoutMs} ms (defaultApiTimeoutMs); last error: ${last.message}`, { ...last.context, cause: last })));
         } else {
           again.push(k);
@@ -165,7 +168,7 @@ export class AdminContext {
   private withTimeout<T>(p: Promise<T>, deadline: number, what: string): Promise<T> {
     const left = deadline - this.clock.now();
     return new Promise<T>((resolve, reject) => {
-      const t = this.clock.setTimeout(() => reject(new KafkaTimeoutError(`${what} got no answer before its deadline`)), Math.max(0, left));
+      const t = this.clock.setTimeout(() => reject(new DeadlineReached(`${what} got no answer before its deadline`)), Math.max(0, left));
       p.then(
         (v) => (this.clock.clearTimeout(t), resolve(v)),
         (e: unknown) => (this.clock.clearTimeout(t), reject(e)),
@@ -173,6 +176,9 @@ export class AdminContext {
     });
   }
 }
+
+/** The call's deadline passed while an attempt was still waiting for its answer. */
+class DeadlineReached extends KafkaTimeoutError {}
 
 export function asKafkaError(e: unknown): KafkaError {
   return e instanceof KafkaError ? e : new KafkaError(e instanceof Error ? e.message : String(e), false, { cause: e });
