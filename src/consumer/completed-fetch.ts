@@ -10,7 +10,7 @@ import type { FetchResponseAbortedTransaction } from '../messages/generated/inde
 import { decodeBatchHeader, openRecordBatch, parseControlRecord, type TimestampType } from '../records/batch.js';
 import { decodeLegacyEntry, type RecordSetEntry } from '../records/legacy.js';
 import type { KafkaRecord, RecordHeader, RecordReader } from '../records/record.js';
-import { KafkaError } from '../errors.js';
+import { CorruptRecordError, KafkaError, KafkaProtocolError } from '../errors.js';
 import type { Deserializer } from './deserializers.js';
 
 /** A record as the application gets it. */
@@ -157,7 +157,10 @@ export class CompletedFetch {
         this.cursor = null;
       }
     } catch (e) {
-      const error = e instanceof KafkaError ? e : new KafkaError(`cannot read the record at offset ${next} of ${topic}-${partition}: ${(e as Error).message}`, false, { topic, partition, offset: next, cause: e });
+      // A batch whose bytes do not parse is corrupt data on that partition (Java: InvalidRecordException), named as such.
+      const error = e instanceof KafkaProtocolError
+        ? new CorruptRecordError(`a record batch cannot be read: ${e.message}`, { topic, partition, offset: next, cause: e })
+        : e instanceof KafkaError ? e : new KafkaError(`cannot read the record at offset ${next} of ${topic}-${partition}: ${(e as Error).message}`, false, { topic, partition, offset: next, cause: e });
       return { nextOffset: next, lastEpoch: out.length > 0 ? (out[out.length - 1]!.leaderEpoch ?? -1) : lastEpoch, released, error };
     }
     if (out.length > 0 && lastEpoch === -1) lastEpoch = out[out.length - 1]!.leaderEpoch ?? -1;

@@ -119,6 +119,7 @@ export class Fetcher {
         w.state.inflight = true;
       }
       const req = this.session.build(requests);
+      const sentAt = Date.now();
       let res: FetchResponse;
       try {
         res = await this.host.pool.request<FetchResponse>(this.nodeId, 'Fetch', {
@@ -153,16 +154,22 @@ export class Fetcher {
         continue;
       }
       this.failures = 0;
+      let empty = true;
       for (const t of res.responses) {
         const topic = t.topic || this.host.topicName(t.topicId);
         if (topic === undefined) continue;
         for (const p of t.partitions) {
+          if (p.errorCode !== 0 || (p.records !== null && p.records.length > 0)) empty = false;
           const w = wanted.get(`${topic}:${p.partitionIndex}`);
           // Dropped while the request was out (seek, revoke, pause with a cleared buffer): the data is stale.
           if (w === undefined || w.state.removed || w.state.generation !== w.generation) continue;
           this.host.handlePartition(this.nodeId, w, p);
         }
       }
+      // A broker holds an empty Fetch for maxWaitMs; one that answers nothing at once must not be asked
+      // again at once (a busy loop): wait out the rest of maxWaitMs first.
+      const early = s.maxWaitMs - (Date.now() - sentAt);
+      if (empty && early > 0) await this.sleep(early);
     }
     this.running = false;
   }
