@@ -96,7 +96,13 @@ export async function startOracle(): Promise<Oracle | string> {
   const lines = readline.createInterface({ input: child.stdout });
   lines.on('line', (line) => {
     if (!line.startsWith('@@ ')) return;
-    waiting.shift()?.resolve(JSON.parse(line.slice(3)) as { ok: boolean; result?: unknown; error?: string });
+    const w = waiting.shift();
+    try {
+      w?.resolve(JSON.parse(line.slice(3)) as { ok: boolean; result?: unknown; error?: string });
+    } catch (e) {
+      // A line that is not JSON fails that call with what was read, instead of throwing in this listener.
+      w?.reject(new Error(`AssignorOracle printed a line that is not JSON (${(e as Error).message}): ${JSON.stringify(line.slice(0, 500))}`));
+    }
   });
 
   return {

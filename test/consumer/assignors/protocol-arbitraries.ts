@@ -3,23 +3,34 @@ import fc from 'fast-check';
 import type { TopicPartition } from '../../../src/consumer/group/contract.js';
 import type { MemberAssignment, MemberSubscription } from '../../../src/consumer/assignors/types.js';
 
-const topic = fc.oneof(fc.stringMatching(/^[a-zA-Z0-9._-]{1,12}$/), fc.string({ maxLength: 6, unit: 'grapheme' }));
+/** Names Kafka allows for topics; the Java comparison uses only these (a broker never hands out others). */
+const legalTopic = fc.stringMatching(/^[a-zA-Z0-9._-]{1,12}$/);
+/** Any text, for our own round trips (multi-byte UTF-8 lengths). */
+const anyTopic = fc.oneof(legalTopic, fc.string({ maxLength: 6, unit: 'grapheme' }));
 const partition = fc.integer({ min: 0, max: 0x7fffffff });
-const tp: fc.Arbitrary<TopicPartition> = fc.record({ topic, partition });
 const userData = fc.option(fc.uint8Array({ maxLength: 24 }).map((b) => new Uint8Array(b)), { nil: null });
 
-export const subscriptionArb: fc.Arbitrary<MemberSubscription> = fc.record({
-  topics: fc.array(topic, { maxLength: 6 }),
-  userData,
-  ownedPartitions: fc.array(tp, { maxLength: 8 }),
-  generationId: fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: 0x7fffffff }), fc.integer({ min: -0x80000000, max: -2 })),
-  rackId: fc.option(fc.oneof(fc.stringMatching(/^[a-z0-9-]{1,8}$/), fc.constant('')), { nil: null }),
-});
+const subscriptionOf = (topic: fc.Arbitrary<string>): fc.Arbitrary<MemberSubscription> => {
+  const tp: fc.Arbitrary<TopicPartition> = fc.record({ topic, partition });
+  return fc.record({
+    topics: fc.array(topic, { maxLength: 6 }),
+    userData,
+    ownedPartitions: fc.array(tp, { maxLength: 8 }),
+    generationId: fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: 0x7fffffff }), fc.integer({ min: -0x80000000, max: -2 })),
+    rackId: fc.option(fc.oneof(fc.stringMatching(/^[a-z0-9-]{1,8}$/), fc.constant('')), { nil: null }),
+  });
+};
 
-export const assignmentArb: fc.Arbitrary<MemberAssignment> = fc.record({
-  partitions: fc.array(tp, { maxLength: 10 }),
-  userData,
-});
+const assignmentOf = (topic: fc.Arbitrary<string>): fc.Arbitrary<MemberAssignment> =>
+  fc.record({
+    partitions: fc.array(fc.record({ topic, partition }), { maxLength: 10 }),
+    userData,
+  });
+
+export const subscriptionArb = subscriptionOf(anyTopic);
+export const assignmentArb = assignmentOf(anyTopic);
+export const javaSubscriptionArb = subscriptionOf(legalTopic);
+export const javaAssignmentArb = assignmentOf(legalTopic);
 
 export const version = fc.integer({ min: 0, max: 3 });
 
