@@ -95,6 +95,18 @@ export class PartitionState {
     return b.producerEpoch === this.epoch && b.baseSequence === plus(this.lastAckedSequence, 1);
   }
 
+  /**
+   * The broker already acknowledged a later sequence of this batch's epoch:
+   * it took a later batch as the first it saw of this producer (a broker with
+   * no state for a producer accepts any sequence), so this one can never be
+   * placed, and a retry would only fail until deliveryTimeoutMs.
+   */
+  behindAcked(b: ProducerBatch): boolean {
+    if (b.producerEpoch !== this.epoch || b.producerId !== this.producerId || this.lastAckedSequence < 0) return false;
+    const ahead = (this.lastAckedSequence - plus(b.baseSequence, b.count - 1) + SEQ_MOD) % SEQ_MOD;
+    return ahead > 0 && ahead < SEQ_MOD / 2;
+  }
+
   /** The broker wrote the batch (or had it already). */
   acked(b: ProducerBatch): void {
     if (!this.forget(b)) return;

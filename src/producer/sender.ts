@@ -410,6 +410,10 @@ export class Sender {
     if (code === ErrorCode.MESSAGE_TOO_LARGE && b.count > 1) return this.faults.split(ps, b, this.ids !== null);
     if (code === ErrorCode.MESSAGE_TOO_LARGE || code === ErrorCode.RECORD_LIST_TOO_LARGE) return this.faults.tooLarge(ps, b, err);
     if (code === ErrorCode.INVALID_RECORD && p.recordErrors.length > 0) return this.faults.dropInvalid(ps, b, p.recordErrors, err);
+    if (this.ids && code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && ps.behindAcked(b)) {
+      const why = `${err.message} — a later batch of ${b.topic}-${b.partition} was written first (sequence ${ps.lastAckedSequence} is acknowledged), so these records cannot be placed before it and were not written`;
+      return this.failed(ps, b, new KafkaError(why, false, { ...err.context, cause: err }));
+    }
     if (this.ids && !this.transactional && (code === ErrorCode.UNKNOWN_PRODUCER_ID || code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER)) {
       // As Java's idempotent producer: the broker lost our state, or the gap is right before this batch:
       // move the partition to a new epoch once nothing is in flight. Otherwise a retry before it fills the gap.
