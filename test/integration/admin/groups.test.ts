@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Admin } from '../../../src/admin/admin.js';
 import type { KafkaBrokerError } from '../../../src/messages/error-codes.js';
 import { createTopic, describeKafka, kafka, uniqueTopic } from '../kafka.js';
-import { eventually, java, javaConsumer, produceLines, stopChild } from './helpers.js';
+import { eventually, java, javaConsumer, produceLines, rewriteHarnessScramUsers, stopChild } from './helpers.js';
 
 describeKafka('Admin: consumer groups and transactions', () => {
   let admin: Admin;
@@ -134,6 +134,7 @@ describeKafka('Admin: consumer groups and transactions', () => {
     expect((nobody!.error as KafkaBrokerError).errorName).toBe('RESOURCE_NOT_FOUND');
     const removed = await admin.alterUserScramCredentials([{ user, mechanism: 'SCRAM-SHA-256', delete: true }]);
     expect(removed[0]!.ok).toBe(true);
+    await rewriteHarnessScramUsers(admin);
 
     const client = uniqueTopic('client');
     const altered = await admin.alterClientQuotas([{ entity: { 'client-id': client }, ops: { producer_byte_rate: 1048576, consumer_byte_rate: 2097152 } }]);

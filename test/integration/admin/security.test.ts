@@ -7,7 +7,7 @@ import { KafkaError } from '../../../src/errors.js';
 import type { KafkaBrokerError } from '../../../src/messages/error-codes.js';
 import { Connection } from '../../../src/network/connection.js';
 import { firstAddress, kafka, noKafka, uniqueTopic } from '../kafka.js';
-import { eventually } from './helpers.js';
+import { eventually, rewriteHarnessScramUsers } from './helpers.js';
 
 const sasl = kafka.sasl;
 const code = (e: unknown) => (e as KafkaBrokerError | undefined)?.errorName;
@@ -98,5 +98,6 @@ describe.skipIf(noKafka || sasl === null)('Admin with ACLs enforced (SASL listen
     c.close();
     const [gone] = await alice.alterUserScramCredentials([{ user, mechanism: 'SCRAM-SHA-512', delete: true }]);
     expect(gone!.ok).toBe(true);
+    await rewriteHarnessScramUsers(alice);
   });
 });
