@@ -111,7 +111,7 @@ export class Producer<K = unknown, V = unknown> {
       now: () => this.clock.now(),
       flushing: () => this.flushes.waiting,
       partitionReady: txn ? (t, p) => txn.partitionReady(t, p) : undefined,
-      transactionError: txn ? () => txn.failure : undefined,
+      transactionError: txn ? () => txn.queuedBatchError : undefined,
       onBatchError: txn ? (e) => txn.batchFailed(e) : undefined,
       renewProducerId: txn ? undefined : () => this.requestProducerId(true),
     });

@@ -103,6 +103,20 @@ export class TransactionManager {
     return this.state === 'abortable-error' || this.state === 'fatal-error' ? this.error : null;
   }
 
+  /**
+   * Why a queued batch may not be sent now: the transaction failed, or it is
+   * being aborted. The latter also covers a batch that was in flight when the
+   * abort began and came back retriable: it fails instead of being retried
+   * into a transaction that is ending (as Java aborts undrained batches).
+   */
+  get queuedBatchError(): KafkaError | null {
+    if (this.state === 'aborting') return (this.abortError ??= new KafkaError('the transaction was aborted before these records were sent', false));
+    this.abortError = null;
+    return this.failure;
+  }
+
+  private abortError: KafkaError | null = null;
+
   private fail(err: KafkaError): never {
     const code = err instanceof KafkaBrokerError ? err.code : undefined;
     const fatal = err instanceof KafkaTransactionError ? err.fatal : code !== undefined && FATAL.has(code);

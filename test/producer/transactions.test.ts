@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { KafkaTimeoutError, KafkaTransactionError, Producer } from '../../src/index.js';
 import { ErrorCode } from '../../src/messages/error-codes.js';
-import { startFakeCluster, waitFor, type FakeCluster } from './fake-cluster.js';
+import { deferred, startFakeCluster, waitFor, type FakeCluster } from './fake-cluster.js';
 
 let fake: FakeCluster | undefined;
 afterEach(async () => {
@@ -57,6 +57,40 @@ describe('transactions against a scripted coordinator', () => {
     expect(m.offset).toBe(1n);
     // The abort asked for a new epoch (KIP-360); the next transaction started it at sequence 0.
     expect(fake.initProducerId.length).toBe(2);
+    const next = fake.produced.find((b) => b.values.includes('next'))!;
+    expect([next.epoch, next.baseSequence]).toEqual([1, 0]);
+    await p.close();
+  });
+
+  it('abort fails a batch that was in flight when it began and comes back retriable, instead of retrying it forever', async () => {
+    const held = deferred<number>();
+    let attempts = 0;
+    fake = await startFakeCluster({
+      topics: { t: 1 },
+      sequences: true,
+      produce: (b) => {
+        if (!b.values.includes('stuck')) return 0;
+        attempts++;
+        // The first attempt is held until the abort has begun; any retry would be refused again.
+        return attempts === 1 ? held.promise : ErrorCode.NOT_ENOUGH_REPLICAS;
+      },
+    });
+    const p = txProducer(fake.bootstrap, { lingerMs: 0 });
+    await p.initTransactions();
+    p.beginTransaction();
+    await p.send({ topic: 't', value: 'ok-1' });
+    const s = p.send({ topic: 't', value: 'stuck' }).catch((e: unknown) => e);
+    await waitFor(() => attempts === 1, 'the batch to be in flight');
+    // abortTransaction() fails what is queued synchronously, then waits for the batch in flight.
+    const abort = p.abortTransaction().then(() => 'aborted', (e: unknown) => e);
+    held.resolve(ErrorCode.NOT_ENOUGH_REPLICAS);
+    expect(await s).toBeInstanceOf(Error);
+    expect(await abort).toBe('aborted');
+    expect(attempts).toBe(1);
+    p.beginTransaction();
+    const m = await p.send({ topic: 't', value: 'next' });
+    await p.commitTransaction();
+    expect(m.offset).toBe(1n);
     const next = fake.produced.find((b) => b.values.includes('next'))!;
     expect([next.epoch, next.baseSequence]).toEqual([1, 0]);
     await p.close();
