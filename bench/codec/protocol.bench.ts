@@ -127,7 +127,7 @@ function bigMetadata(): MetadataResponse {
     }),
     topicAuthorizedOperations: -2147483648,
   }));
-  return { throttleTimeMs: 0, brokers, clusterId: 'bench-cluster-0001', controllerId: 1, topics, clusterAuthorizedOperations: -2147483648 };
+  return { throttleTimeMs: 0, brokers, clusterId: 'bench-cluster-0001', controllerId: 1, topics, clusterAuthorizedOperations: -2147483648, errorCode: 0 };
 }
 
 const metadataValue = bigMetadata();

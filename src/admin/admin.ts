@@ -12,6 +12,8 @@ import * as lag from './lag.js';
 import * as offsets from './offsets.js';
 import * as quotas from './quotas.js';
 import * as scram from './scram.js';
+import * as share from './share-groups.js';
+import * as streams from './streams-groups.js';
 import * as topics from './topics.js';
 import * as txns from './transactions.js';
 import type { CallOptions, TopicPartition } from './types.js';
@@ -143,7 +145,7 @@ export class Admin {
     return cluster.describeCluster(this.ctx, opts);
   }
 
-  // Consumer groups
+  // Groups of every type (listGroups) and consumer groups
   listGroups(opts?: CallOptions & { states?: string[]; types?: Array<'classic' | 'consumer' | 'share' | 'streams'> }) {
     return groups.listGroups(this.ctx, opts);
   }
@@ -165,6 +167,39 @@ export class Admin {
   /** Per partition: committed offset, end offset, lag and owner (as kafka-consumer-groups --describe). */
   consumerGroupLag(groupId: string, opts?: CallOptions & { isolationLevel?: 'read_uncommitted' | 'read_committed' }) {
     return lag.consumerGroupLag(this.ctx, groupId, opts);
+  }
+
+  // Share groups (KIP-932)
+  describeShareGroups(groupIds: string[], opts?: CallOptions & { includeAuthorizedOperations?: boolean }) {
+    return share.describeShareGroups(this.ctx, groupIds, opts);
+  }
+  /**
+   * Start offsets (and lag, from brokers with DescribeShareGroupOffsets v1) of share groups: `(groupId, partitions?)` for one group, every
+   * partition it has state for when partitions is omitted or null; or `(groupIds | { groupId: partitions | null })`.
+   */
+  listShareGroupOffsets(groupId: string, partitions?: TopicPartition[] | null, opts?: CallOptions): Promise<Array<groups.GroupResult<share.SharePartitionOffset[]>>>;
+  listShareGroupOffsets(groupId: string, opts?: CallOptions): Promise<Array<groups.GroupResult<share.SharePartitionOffset[]>>>;
+  listShareGroupOffsets(groupSpecs: string[] | Record<string, TopicPartition[] | null>, opts?: CallOptions): Promise<Array<groups.GroupResult<share.SharePartitionOffset[]>>>;
+  listShareGroupOffsets(groupSpecs: string | string[] | Record<string, TopicPartition[] | null>, second?: TopicPartition[] | null | CallOptions, third?: CallOptions) {
+    if (typeof groupSpecs === 'string') {
+      // (groupId, opts) works too: only an array (or null) is a partition list.
+      if (second != null && !Array.isArray(second)) return share.listShareGroupOffsets(this.ctx, groupSpecs, null, second);
+      return share.listShareGroupOffsets(this.ctx, groupSpecs, second ?? null, third);
+    }
+    return share.listShareGroupOffsets(this.ctx, groupSpecs, null, (second ?? {}) as CallOptions);
+  }
+  /** Sets a share group's start offsets (the group must have no members). */
+  alterShareGroupOffsets(groupId: string, offsets: Array<TopicPartition & { offset: bigint | number }>, opts?: CallOptions) {
+    return share.alterShareGroupOffsets(this.ctx, groupId, offsets, opts);
+  }
+  /** Removes a share group's state for whole topics (the group must have no members). */
+  deleteShareGroupOffsets(groupId: string, topics: string[], opts?: CallOptions) {
+    return share.deleteShareGroupOffsets(this.ctx, groupId, topics, opts);
+  }
+
+  // Streams groups (KIP-1071)
+  describeStreamsGroups(groupIds: string[], opts?: CallOptions & { includeAuthorizedOperations?: boolean }) {
+    return streams.describeStreamsGroups(this.ctx, groupIds, opts);
   }
 
   // Transactions

@@ -2,6 +2,7 @@
 // view of the brokers, and the retry loop that runs a call item by item until
 // each item has an answer or the call's time is up.
 import createDebug from 'debug';
+import { throwMetadataError } from '../cluster/metadata.js';
 import { KafkaError, KafkaTimeoutError } from '../errors.js';
 import { ErrorCode, errorFor } from '../messages/error-codes.js';
 import type { FindCoordinatorResponse, MetadataResponse } from '../messages/generated/index.js';
@@ -54,6 +55,7 @@ export class AdminContext {
       includeClusterAuthorizedOperations: false,
       includeTopicAuthorizedOperations,
     });
+    throwMetadataError(res);
     this.apply(res);
     return res;
   }

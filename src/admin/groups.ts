@@ -1,6 +1,7 @@
 // Consumer group calls, each routed to the group's coordinator (found with
-// FindCoordinator, batched): list, describe (classic and KIP-848 groups),
-// committed offsets (list, alter, delete), delete groups.
+// FindCoordinator, batched): list (groups of every type), describe (classic
+// and KIP-848 groups), committed offsets (list, alter, delete), delete groups.
+// Share and streams groups have their own modules.
 import { KafkaBrokerError, ErrorCode, errorFor } from '../messages/error-codes.js';
 import type {
   ConsumerGroupDescribeResponse,
@@ -19,11 +20,11 @@ import { fail, ok, tpKey, type CallOptions, type Node, type Result, type TopicPa
 
 export interface ListedGroup {
   groupId: string;
-  /** 'consumer' for consumer groups (either protocol), '' for groups that only hold offsets, others for Connect etc. */
+  /** 'consumer' for consumer groups (either protocol), 'share' for share groups, 'streams' for streams groups, '' for groups that only hold offsets, others for Connect etc. */
   protocolType: string;
   /** As the broker names it: Stable, Empty, PreparingRebalance, Assigning, Reconciling, Dead... */
   state: string;
-  /** 'classic' or 'consumer' (KIP-848), '' when the broker does not say (before ListGroups v5). */
+  /** 'classic', 'consumer' (KIP-848), 'share' (KIP-932) or 'streams' (KIP-1071); '' when the broker does not say (before ListGroups v5). */
   type: string;
 }
 
@@ -88,11 +89,15 @@ export async function listGroups(
     const out = new Map<string, Result<ListedGroup[]>>();
     await fanOut(out, byNode(pending.map((k) => [Number(k), k] as [number, string])), (k) => k, async (node) => {
       const res = await ctx.pool.request<ListGroupsResponse>(node, 'ListGroups', { statesFilter: opts.states ?? [], typesFilter: opts.types ?? [] });
+      // A broker before ListGroups v5 drops the type filter and names no types: its list would not be filtered.
+      const unfiltered = (opts.types?.length ?? 0) > 0 && res.groups.some((g) => g.groupType === '');
       out.set(
         String(node),
         res.errorCode !== 0
           ? fail(errorFor(res.errorCode, { api: 'ListGroups', broker: node }))
-          : ok(res.groups.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, state: g.groupState, type: g.groupType }))),
+          : unfiltered
+            ? fail(new UnsupportedVersionError(`broker ${node} cannot list groups by type (that needs ListGroups v5)`, { api: 'ListGroups', broker: node }))
+            : ok(res.groups.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, state: g.groupState, type: g.groupType }))),
       );
     });
     return out;
@@ -163,7 +168,8 @@ export async function describeConsumerGroups(
       const res = await ctx.pool.request<DescribeGroupsResponse>(node, 'DescribeGroups', { groups: classic, includeAuthorizedOperations: includeOps });
       for (const g of res.groups) {
         if (g.errorCode !== 0) {
-          out.set(g.groupId, fail(errorFor(g.errorCode, { api: 'DescribeGroups', broker: node }, `group ${g.groupId}`)));
+          // v6+: a group that does not exist is GROUP_ID_NOT_FOUND, with the broker's message (older versions describe it as Dead, below).
+          out.set(g.groupId, fail(errorFor(g.errorCode, { api: 'DescribeGroups', broker: node }, `group ${g.groupId}${g.errorMessage ? `: ${g.errorMessage}` : ''}`)));
         } else if (g.groupState === 'Dead' && g.protocolType === '' && g.members.length === 0) {
           out.set(g.groupId, fail(errorFor(ErrorCode.GROUP_ID_NOT_FOUND, { api: 'DescribeGroups', broker: node }, `group ${g.groupId} does not exist`)));
         } else {
@@ -218,7 +224,8 @@ export async function listConsumerGroupOffsets(
           topics,
           groups: [{ groupId, memberId: null, memberEpoch: -1, topics }],
           requireStable: opts.requireStable ?? false,
-        }).catch((e: unknown) => {
+          // v10 names topics by id only, also in the answer for all topics (null), which this code reads by name.
+        }, { maxVersion: 9 }).catch((e: unknown) => {
           out.set(groupId, fail(asKafkaError(e)));
           return null;
         });
@@ -284,7 +291,8 @@ export async function alterConsumerGroupOffsets(
       groupInstanceId: null,
       retentionTimeMs: -1n,
       topics: [...topics].map(([name, partitions]) => ({ name, partitions })),
-    });
+      // v10 names topics by id; this request names them.
+    }, { maxVersion: 9 });
     for (const t of res.topics) {
       for (const p of t.partitions) {
         out.set(tpKey(t.name, p.partitionIndex), p.errorCode === 0 ? ok(undefined) : fail(errorFor(p.errorCode, { api: 'OffsetCommit', broker: node, topic: t.name, partition: p.partitionIndex }, `group ${groupId}`)));
@@ -330,7 +338,7 @@ export async function deleteConsumerGroups(ctx: AdminContext, groupIds: string[]
     const groups = await routeToCoordinators(ctx, 'group', pending, out);
     await fanOut(out, groups, (g) => g, async (node, ids) => {
       const res = await ctx.pool.request<DeleteGroupsResponse>(node, 'DeleteGroups', { groupsNames: ids });
-      for (const r of res.results) out.set(r.groupId, r.errorCode === 0 ? ok(undefined) : fail(errorFor(r.errorCode, { api: 'DeleteGroups', broker: node }, `group ${r.groupId}`)));
+      for (const r of res.results) out.set(r.groupId, r.errorCode === 0 ? ok(undefined) : fail(errorFor(r.errorCode, { api: 'DeleteGroups', broker: node }, `group ${r.groupId}${r.errorMessage ? `: ${r.errorMessage}` : ''}`)));
     });
     return out;
   }, opts);

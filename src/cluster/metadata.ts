@@ -1,4 +1,5 @@
 import createDebug from 'debug';
+import { ZERO_UUID } from '../codec/uuid.js';
 import { errorFor } from '../messages/error-codes.js';
 import { KafkaError } from '../errors.js';
 import type { MetadataResponse } from '../messages/generated/index.js';
@@ -103,13 +104,14 @@ export class Metadata {
 
   private async fetch(): Promise<void> {
     this.dropIdle();
-    const topics = [...this.wanted].map((name) => ({ name, topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }));
+    const topics = [...this.wanted].map((name) => ({ name, topicId: ZERO_UUID }));
     const res = await this.pool.request<MetadataResponse>('any', 'Metadata', {
       topics,
       allowAutoTopicCreation: this.opts.allowAutoTopicCreation ?? true,
       includeClusterAuthorizedOperations: false,
       includeTopicAuthorizedOperations: false,
     });
+    throwMetadataError(res);
     this.apply(res);
   }
 
@@ -145,6 +147,12 @@ export class Metadata {
     p.leaderEpoch = leaderEpoch;
     t.available = withLeader(t.partitions);
     return true;
+  }
+
+  /** The topic's id, or undefined while it is not known (or the brokers have no topic ids). */
+  topicIdOf(topic: string): string | undefined {
+    const id = this.topics.get(topic)?.topicId;
+    return id === undefined || id === ZERO_UUID ? undefined : id;
   }
 
   /** Leader of a partition, or -1 when unknown. */
@@ -191,4 +199,13 @@ export class Metadata {
       }
     }
   }
+}
+
+/**
+ * A Metadata answer whose top-level error code (v13+) is set carries no usable
+ * view of the cluster: it becomes the typed error for that code (for example
+ * REBOOTSTRAP_REQUIRED, KIP-1242). Per-topic errors stay in the topics.
+ */
+export function throwMetadataError(res: MetadataResponse, broker?: number | string): void {
+  if (res.errorCode !== undefined && res.errorCode !== 0) throw errorFor(res.errorCode, { api: 'Metadata', broker });
 }

@@ -6,3 +6,4 @@ export { bytesDeserializer, jsonDeserializer, stringDeserializer, type Deseriali
 export { LogTruncationError, NoOffsetForPartitionError, OffsetOutOfRangeError } from './errors.js';
 export type { AutoOffsetReset, ConsumerOptions, IsolationLevel } from './options.js';
 export type { OffsetAndMetadata, RebalanceListener, TopicPartition } from './group/contract.js';
+export { ShareConsumer, ShareAcknowledgementError, type AcknowledgeType, type ShareAcknowledgementMode, type ShareAcknowledgementResult, type ShareAcquireMode, type ShareConsumerOptions, type ShareConsumerRecord, type ShareRecordRef } from './share/index.js';

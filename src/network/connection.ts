@@ -20,6 +20,12 @@ const log = createDebug('kafkawire:connection');
 export interface RequestOptions {
   /** A version to use instead of the negotiated one. */
   version?: number;
+  /**
+   * The newest version this request may use: negotiation as usual, capped here
+   * (a request that cannot be filled for newer versions, e.g. one naming a
+   * topic whose id is not known yet for an API that names topics by id).
+   */
+  maxVersion?: number;
   /** false for Produce with acks=0, which gets no answer. */
   expectResponse?: boolean;
   /** Expected size of the encoded request, to size its buffer once. */
@@ -372,12 +378,18 @@ export class Connection {
     return chooseVersion(api, this.brokerVersions.get(api.key), this.opts.versionCaps, describeRole(this.role, this.address));
   }
 
+  /** The negotiated version, but no newer than `max`. */
+  private versionCappedAt(api: ApiDefinition, max: number): number {
+    const cap = Math.min(max, this.opts.versionCaps?.[api.name] ?? Infinity);
+    return chooseVersion(api, this.brokerVersions.get(api.key), { ...this.opts.versionCaps, [api.name]: cap }, describeRole(this.role, this.address));
+  }
+
   /** Sends a request at the negotiated version and resolves to the decoded response body. */
   request<T = unknown>(api: ApiDefinition | ApiName, body: unknown, opts: RequestOptions = {}): Promise<T> {
     const def = typeof api === 'string' ? apiNamed(api) : api;
     let version: number;
     try {
-      version = opts.version ?? this.versionFor(def);
+      version = opts.version ?? (opts.maxVersion === undefined ? this.versionFor(def) : this.versionCappedAt(def, opts.maxVersion));
     } catch (e) {
       return Promise.reject(e);
     }

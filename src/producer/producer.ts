@@ -2,6 +2,7 @@ import createDebug from 'debug';
 import { Metadata, type PartitionInfo } from '../cluster/metadata.js';
 import { KafkaConfigError, KafkaError, KafkaTimeoutError } from '../errors.js';
 import type { InitProducerIdResponse } from '../messages/generated/index.js';
+import type { VersionCaps } from '../messages/negotiate.js';
 import { retry } from '../network/backoff.js';
 import { systemClock, type Clock } from '../network/clock.js';
 import { ConnectionPool } from '../network/pool.js';
@@ -51,6 +52,23 @@ export interface ProducerRecord<K = unknown, V = unknown> {
 }
 
 /**
+ * kafkawire's transactions are those of transaction version 1 (before KIP-890 part 2): the producer adds partitions
+ * and the group to the transaction itself (AddPartitionsToTxn up to v3, AddOffsetsToTxn) and EndTxn keeps the epoch.
+ * A coordinator whose cluster finalized transaction.version 2 takes the request versions below as the client's choice
+ * of version 2 (it would then add partitions implicitly and bump the epoch at every EndTxn), so a transactional
+ * producer stays under them: EndTxn v5, Produce v12 and TxnOffsetCommit v5. Every producer stays at InitProducerId v5:
+ * v6 only adds two-phase commit (KIP-939), which kafkawire does not use, and Kafka 4.4 marks it unstable (brokers list
+ * it only with unstable.api.versions.enable). Caps the user passes can only lower these.
+ */
+export function producerVersionCaps(transactional: boolean, user: VersionCaps): VersionCaps {
+  const always: VersionCaps = { AddPartitionsToTxn: 3, EndTxn: 4, InitProducerId: 5 };
+  const ours: VersionCaps = transactional ? { ...always, Produce: 11, TxnOffsetCommit: 4 } : always;
+  const caps: VersionCaps = { ...user };
+  for (const [name, cap] of Object.entries(ours)) caps[name] = Math.min(cap!, user[name] ?? Infinity);
+  return caps;
+}
+
+/**
  * A Kafka producer. `send()` resolves to the record's partition and offset
  * once the broker has acknowledged it as `acks` asks. Records are batched per
  * partition: a partition with nothing in flight sends at once, and records
@@ -95,8 +113,7 @@ export class Producer<K = unknown, V = unknown> {
       connectTimeoutMaxMs: o.socketConnectionSetupTimeoutMaxMs,
       requestTimeoutMs: o.requestTimeoutMs,
       maxInFlight: o.maxInFlightRequestsPerConnection,
-      // Transactions use the explicit AddPartitionsToTxn flow and the EndTxn of before KIP-890's epoch bumps.
-      versionCaps: { AddPartitionsToTxn: 3, EndTxn: 4, ...o.versionCaps },
+      versionCaps: producerVersionCaps(o.transactionalId !== null, o.versionCaps),
       tls: options.tls,
       sasl: options.sasl,
       lookup: hooks.lookup,

@@ -1,5 +1,6 @@
 import createDebug from 'debug';
 import type { Metadata } from '../cluster/metadata.js';
+import { ZERO_UUID } from '../codec/uuid.js';
 import { KafkaError, KafkaTimeoutError } from '../errors.js';
 import { ErrorCode, errorFor } from '../messages/error-codes.js';
 import type { ProduceResponse } from '../messages/generated/index.js';
@@ -27,7 +28,12 @@ const LEADER_ERRORS = new Set<number>([
   ErrorCode.KAFKA_STORAGE_ERROR,
   ErrorCode.FENCED_LEADER_EPOCH,
   ErrorCode.UNKNOWN_LEADER_EPOCH,
+  // v13+: the topic id we sent is not (or no longer) the topic's; new metadata has the current one.
+  ErrorCode.UNKNOWN_TOPIC_ID,
 ]);
+
+/** The newest Produce version that names topics by name (v13 names them by id). */
+const LAST_PRODUCE_BY_NAME = 12;
 
 /** Errors that leave the batch possibly written (the leader appended it; replication or the answer is what failed). */
 const MAYBE_WRITTEN = new Set<number>([ErrorCode.REQUEST_TIMED_OUT, ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND]);
@@ -348,15 +354,23 @@ export class Sender {
       bytes += records.length + b.topic.length + 32;
       list.push({ index: b.partition, records });
     }
+    // Each topic goes with its name and its id: the encoder writes the name up to v12 and the id from v13 (KIP-516).
+    // While some topic's id is unknown (a broker without topic ids, or not in the metadata), the request stays at v12.
+    const namesById = new Map<string, string>();
     const body = {
       transactionalId: this.opts.transactionalId,
       acks: this.opts.acks,
       timeoutMs: this.opts.requestTimeoutMs,
-      topicData: [...topicData].map(([name, partitionData]) => ({ name, partitionData })),
+      topicData: [...topicData].map(([name, partitionData]) => {
+        const topicId = this.metadata.topicIdOf(name);
+        if (topicId !== undefined) namesById.set(topicId, name);
+        return { name, topicId: topicId ?? ZERO_UUID, partitionData };
+      }),
     };
+    const maxVersion = namesById.size === topicData.size ? undefined : LAST_PRODUCE_BY_NAME;
     let res: ProduceResponse | undefined;
     try {
-      res = await this.pool.request<ProduceResponse>(leader, 'Produce', body, { expectResponse: this.opts.acks !== 0, sizeHint: bytes });
+      res = await this.pool.request<ProduceResponse>(leader, 'Produce', body, { expectResponse: this.opts.acks !== 0, sizeHint: bytes, maxVersion });
     } catch (e) {
       const err = asKafkaError(e, `Produce to broker ${leader} failed`);
       log('Produce to broker %d failed: %s', leader, err.message);
@@ -373,7 +387,14 @@ export class Sender {
     }
     const now = this.hooks.now();
     const byTp = new Map<string, PartitionResponse>();
-    if (res) for (const t of res.responses) for (const p of t.partitionResponses) byTp.set(`${t.name}\u0000${p.index}`, p);
+    if (res) {
+      for (const t of res.responses) {
+        // v13+ answers by topic id (the name is then empty).
+        const name = t.name !== '' ? t.name : namesById.get(t.topicId);
+        if (name === undefined) continue;
+        for (const p of t.partitionResponses) byTp.set(`${name}\u0000${p.index}`, p);
+      }
+    }
     for (const [ps, b] of items) {
       if (!this.endAttempt(ps, b)) continue;
       if (!res) {

@@ -56,7 +56,7 @@ describe('Admin retries against a scripted broker', () => {
       if (req.api.name === 'DeleteGroups') {
         const names = (req.body as DeleteGroupsRequest).groupsNames;
         deletes.push(names);
-        reply({ throttleTimeMs: 0, results: names.map((groupId) => ({ groupId, errorCode: groupId === 'gone' ? ErrorCode.GROUP_ID_NOT_FOUND : deletes.length === 1 ? ErrorCode.NOT_COORDINATOR : 0 })) });
+        reply({ throttleTimeMs: 0, results: names.map((groupId) => ({ groupId, errorCode: groupId === 'gone' ? ErrorCode.GROUP_ID_NOT_FOUND : deletes.length === 1 ? ErrorCode.NOT_COORDINATOR : 0, errorMessage: null })) });
         return true;
       }
       return false;

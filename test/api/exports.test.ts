@@ -27,6 +27,8 @@ const ROOT = [
   'LogTruncationError',
   'NoOffsetForPartitionError',
   'OffsetOutOfRangeError',
+  'ShareConsumer',
+  'ShareAcknowledgementError',
   // admin
   'Admin',
   'unwrapAll',

@@ -12,11 +12,12 @@ import { KafkaError } from '../../src/index.js';
 import type { FetchRequest, FetchResponse, FetchResponsePartitionData } from '../../src/messages/generated/index.js';
 import { crc32c } from '../../src/codec/crc32c.js';
 import { encodeRecordBatch } from '../../src/records/batch.js';
-import type { FakeRequest } from '../network/fake-broker.js';
+import { fakeTopicId, type FakeRequest } from '../network/fake-broker.js';
 import { frameOf, memoryNow, splice, startHostileBroker, type Fault, type FaultAnswer, type HostileBroker } from './hostile-broker.js';
 
 const TOPIC = 'hostile';
-const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
+/** The id the hostile broker's Metadata gives the topic. */
+const TOPIC_ID = fakeTopicId(TOPIC);
 const MEMORY_BUDGET = 48 * 1024 * 1024;
 const DEADLINE_MS = 20_000;
 

@@ -7,7 +7,7 @@ import { Writer } from '../../src/codec/writer.js';
 import { encodeResponseFrame } from '../../src/messages/frame.js';
 import type { MetadataRequest, MetadataResponse, ProduceRequest, ProduceResponse } from '../../src/messages/generated/index.js';
 import { decodeRecordBatch } from '../../src/records/batch.js';
-import { apiVersionsBody, responseFrame, startFakeBroker, type FakeBroker, type FakeRequest } from '../network/fake-broker.js';
+import { apiVersionsBody, fakeTopicId, responseFrame, startFakeBroker, type FakeBroker, type FakeRequest } from '../network/fake-broker.js';
 
 /** What a fault does with one request: answer with this body or these bytes, stay silent, or drop the connection. */
 export type FaultAnswer = { body: unknown } | { bytes: Buffer } | { silent: true } | { close: true };
@@ -68,11 +68,12 @@ export async function startHostileBroker(o: HostileOptions): Promise<HostileBrok
           brokers: [{ nodeId: 1, host: '127.0.0.1', port, rack: null }],
           clusterId: 'hostile',
           controllerId: 1,
+          errorCode: 0,
           clusterAuthorizedOperations: -2147483648,
           topics: asked.map((name) => ({
             errorCode: o.topics[name] === undefined ? 3 : 0,
             name,
-            topicId: 'AAAAAAAAAAAAAAAAAAAAAQ',
+            topicId: fakeTopicId(name),
             isInternal: false,
             topicAuthorizedOperations: -2147483648,
             partitions: Array.from({ length: o.topics[name] ?? 0 }, (_, i) => ({
@@ -83,7 +84,7 @@ export async function startHostileBroker(o: HostileOptions): Promise<HostileBrok
         return res;
       }
       case 'InitProducerId':
-        return { throttleTimeMs: 0, errorCode: 0, producerId: nextProducerId++, producerEpoch: 0 };
+        return { throttleTimeMs: 0, errorCode: 0, producerId: nextProducerId++, producerEpoch: 0, ongoingTxnProducerId: -1n, ongoingTxnProducerEpoch: -1 };
       case 'Produce': {
         const body = req.body as ProduceRequest;
         if (body.acks === 0) return undefined;
@@ -91,11 +92,12 @@ export async function startHostileBroker(o: HostileOptions): Promise<HostileBrok
           throttleTimeMs: 0,
           nodeEndpoints: [],
           responses: body.topicData.map((t) => ({
-            name: t.name,
-            topicId: (t as { topicId?: string }).topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA',
+            name: t.name ?? '',
+            topicId: t.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA',
             partitionResponses: t.partitionData.map((pd) => {
               const b = decodeRecordBatch(pd.records!);
-              const key = `${t.name}/${pd.index}`;
+              // v13+ names the topic by id only.
+              const key = `${t.name || (Object.keys(o.topics).find((n) => fakeTopicId(n) === t.topicId) ?? '')}/${pd.index}`;
               const list = log.get(key) ?? [];
               const baseOffset = BigInt(list.length);
               if (!b.control) list.push(...b.records.map((r) => r.value?.toString() ?? ''));

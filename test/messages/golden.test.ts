@@ -63,7 +63,7 @@ const requests: Case[] = [
     file: 'api-versions-request-v3.hex',
     api: 'ApiVersions',
     version: 3,
-    value: { clientSoftwareName: 'kafkawire', clientSoftwareVersion: '0.1.0' },
+    value: { clientSoftwareName: 'kafkawire', clientSoftwareVersion: '0.1.0', clusterId: null, nodeId: -1 }, // the last two: v5+ only
   },
   {
     file: 'metadata-request-v12.hex',
@@ -84,7 +84,19 @@ const requests: Case[] = [
       transactionalId: null,
       acks: -1,
       timeoutMs: 30000,
-      topicData: [{ name: 'orders', partitionData: [{ index: 0, records: RECORDS }] }],
+      topicData: [{ name: 'orders', topicId: ZERO_UUID /* v13+ only */, partitionData: [{ index: 0, records: RECORDS }] }],
+    },
+  },
+  {
+    file: 'produce-request-v13.hex',
+    api: 'Produce',
+    version: 13,
+    value: {
+      transactionalId: null,
+      acks: -1,
+      timeoutMs: 30000,
+      // 01 23 45 67 89 ab cd ef fe dc ba 98 76 54 32 10; no name on the wire from v13 (the definition's default).
+      topicData: [{ name: '', topicId: 'ASNFZ4mrze_-3LqYdlQyEA', partitionData: [{ index: 0, records: RECORDS }] }],
     },
   },
   {
@@ -114,6 +126,7 @@ const requests: Case[] = [
               logStartOffset: -1n,
               partitionMaxBytes: 1048576,
               replicaDirectoryId: ZERO_UUID, // v17+ only
+              highWatermark: 9223372036854775807n, // v18+ only
             },
           ],
         },
@@ -183,6 +196,7 @@ const responses: Case[] = [
         },
       ],
       clusterAuthorizedOperations: -2147483648, // v8-10 only
+      errorCode: 0, // v13+ only
     },
   },
   {

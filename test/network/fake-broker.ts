@@ -1,5 +1,6 @@
 // A scripted stand-in for a broker, for what a real one cannot be made to do:
 // answer out of order, send garbage or oversized frames, stay silent on cue.
+import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { Writer } from '../../src/codec/writer.js';
 import { decodeRequestFrame, encodeResponseFrame } from '../../src/messages/frame.js';
@@ -13,6 +14,11 @@ export interface FakeRequest {
   correlationId: number;
   body: unknown;
   socket: net.Socket;
+}
+
+/** A topic id for a fake broker's topic, derived from its name, so that topics differ by id as well (Produce v13 names topics by id). */
+export function fakeTopicId(name: string): string {
+  return createHash('sha256').update(name).digest().toString('base64url', 0, 16);
 }
 
 /** Encodes a response frame for a request. */

@@ -7,7 +7,7 @@
 import { ErrorCode } from '../../src/messages/error-codes.js';
 import type { MetadataRequest, ProduceRequest } from '../../src/messages/generated/index.js';
 import { decodeRecordBatch } from '../../src/records/batch.js';
-import { responseFrame, startFakeBroker, type FakeBroker, type FakeRequest } from '../network/fake-broker.js';
+import { fakeTopicId, responseFrame, startFakeBroker, type FakeBroker, type FakeRequest } from '../network/fake-broker.js';
 
 export interface ProducedBatch {
   topic: string;
@@ -32,6 +32,8 @@ export interface FakeClusterOptions {
   initProducerIdError?: () => number;
   /** Apply the broker's sequence rules to Produce. */
   sequences?: boolean;
+  /** Metadata gives every topic the zero id, as brokers without topic ids do. */
+  noTopicIds?: boolean;
 }
 
 export interface FakeCluster {
@@ -78,10 +80,11 @@ export async function startFakeCluster(o: FakeClusterOptions): Promise<FakeClust
           clusterId: 'fake',
           controllerId: 1,
           clusterAuthorizedOperations: 0,
+          errorCode: 0,
           topics: asked.map((name) => ({
             errorCode: o.topics[name] === undefined ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : 0,
             name,
-            topicId: 'AAAAAAAAAAAAAAAAAAAAAQ',
+            topicId: o.noTopicIds ? 'AAAAAAAAAAAAAAAAAAAAAA' : fakeTopicId(name),
             isInternal: false,
             topicAuthorizedOperations: 0,
             partitions: Array.from({ length: o.topics[name] ?? 0 }, (_, i) => ({
@@ -96,7 +99,7 @@ export async function startFakeCluster(o: FakeClusterOptions): Promise<FakeClust
         initProducerId.push({ producerId: body.producerId, producerEpoch: body.producerEpoch });
         const refused = o.initProducerIdError?.() ?? 0;
         if (refused !== 0) {
-          reply({ throttleTimeMs: 0, errorCode: refused, producerId: -1n, producerEpoch: -1 });
+          reply({ throttleTimeMs: 0, errorCode: refused, producerId: -1n, producerEpoch: -1, ongoingTxnProducerId: -1n, ongoingTxnProducerEpoch: -1 });
           return;
         }
         let id = body.producerId;
@@ -104,7 +107,7 @@ export async function startFakeCluster(o: FakeClusterOptions): Promise<FakeClust
         if (id >= 0n && epochOf.get(id) === body.producerEpoch) epoch = body.producerEpoch + 1;
         else id = nextId++;
         epochOf = new Map(epochOf).set(id, epoch);
-        reply({ throttleTimeMs: 0, errorCode: 0, producerId: id, producerEpoch: epoch });
+        reply({ throttleTimeMs: 0, errorCode: 0, producerId: id, producerEpoch: epoch, ongoingTxnProducerId: -1n, ongoingTxnProducerEpoch: -1 });
         return;
       }
       case 'FindCoordinator':
@@ -135,10 +138,12 @@ export async function startFakeCluster(o: FakeClusterOptions): Promise<FakeClust
         const body = req.body as ProduceRequest;
         const answers: Array<{ topic: string; partition: number; code: Promise<number>; count: number }> = [];
         for (const t of body.topicData) {
+          // v13+ names the topic by id only.
+          const topic = t.name || (Object.keys(o.topics).find((n) => fakeTopicId(n) === t.topicId) ?? '');
           for (const pd of t.partitionData) {
             const b = decodeRecordBatch(pd.records!);
             const batch: ProducedBatch = {
-              topic: t.name,
+              topic,
               partition: pd.index,
               producerId: b.producerId,
               epoch: b.producerEpoch,
@@ -146,7 +151,7 @@ export async function startFakeCluster(o: FakeClusterOptions): Promise<FakeClust
               values: b.control ? [] : b.records.map((r) => r.value?.toString() ?? ''),
             };
             produced.push(batch);
-            answers.push({ topic: t.name, partition: pd.index, code: Promise.resolve(o.produce?.(batch, produced.length) ?? 0).then((code) => apply(batch, code)), count: batch.values.length });
+            answers.push({ topic, partition: pd.index, code: Promise.resolve(o.produce?.(batch, produced.length) ?? 0).then((code) => apply(batch, code)), count: batch.values.length });
           }
         }
         if (body.acks === 0) return;
@@ -160,7 +165,7 @@ export async function startFakeCluster(o: FakeClusterOptions): Promise<FakeClust
             list.push({ index: a.partition, errorCode: code, baseOffset, logAppendTimeMs: -1n, logStartOffset: 0n, recordErrors: [], errorMessage: null });
             byTopic.set(a.topic, list);
           });
-          return { throttleTimeMs: 0, nodeEndpoints: [], responses: [...byTopic].map(([name, partitionResponses]) => ({ name, partitionResponses })) };
+          return { throttleTimeMs: 0, nodeEndpoints: [], responses: [...byTopic].map(([name, partitionResponses]) => ({ name, topicId: fakeTopicId(name), partitionResponses })) };
         }));
         return;
       }

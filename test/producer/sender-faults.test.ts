@@ -33,12 +33,12 @@ async function cluster(answer: (call: number, batch: SentBatch) => { errorCode: 
       reply({
         throttleTimeMs: 0,
         brokers: [{ nodeId: 1, host: '127.0.0.1', port: broker.port, rack: null }],
-        clusterId: 'fake', controllerId: 1, clusterAuthorizedOperations: 0,
+        clusterId: 'fake', controllerId: 1, clusterAuthorizedOperations: 0, errorCode: 0,
         topics: [{ errorCode: 0, name: TOPIC, topicId: 'AAAAAAAAAAAAAAAAAAAAAQ', isInternal: false, topicAuthorizedOperations: 0,
           partitions: [{ errorCode: 0, partitionIndex: 0, leaderId: 1, leaderEpoch: 0, replicaNodes: [1], isrNodes: [1], offlineReplicas: [] }] }],
       });
     } else if (req.api.name === 'InitProducerId') {
-      reply({ throttleTimeMs: 0, errorCode: 0, producerId: 42n + BigInt(producerIds++), producerEpoch: 0 });
+      reply({ throttleTimeMs: 0, errorCode: 0, producerId: 42n + BigInt(producerIds++), producerEpoch: 0, ongoingTxnProducerId: -1n, ongoingTxnProducerEpoch: -1 });
     } else if (req.api.name === 'Produce') {
       const body = req.body as ProduceRequest;
       acks.push(body.acks);
@@ -57,7 +57,7 @@ async function cluster(answer: (call: number, batch: SentBatch) => { errorCode: 
       if (errorCode === 0) offset += BigInt(batch.values.length);
       reply({
         throttleTimeMs: 0, nodeEndpoints: [],
-        responses: [{ name: TOPIC, partitionResponses: [{ index: 0, errorCode, baseOffset, logAppendTimeMs: -1n, logStartOffset: 0n, recordErrors, errorMessage: null }] }],
+        responses: [{ name: TOPIC, topicId: 'AAAAAAAAAAAAAAAAAAAAAQ', partitionResponses: [{ index: 0, errorCode, baseOffset, logAppendTimeMs: -1n, logStartOffset: 0n, recordErrors, errorMessage: null }] }],
       });
     }
   }, port);

@@ -99,6 +99,7 @@ export class ClassicMembership implements GroupMembership {
       retryBackoffMaxMs: o.retryBackoffMaxMs,
       defaultApiTimeoutMs: o.defaultApiTimeoutMs,
       identity: () => ({ generationIdOrMemberEpoch: this.generationId, memberId: this.memberId, groupInstanceId: o.groupInstanceId, kip848: false }),
+      metadata: deps.metadata,
       onMemberError: (code) => this.onMemberError(code, 'OffsetCommit'),
     };
   }

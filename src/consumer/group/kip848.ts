@@ -12,6 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import createDebug from 'debug';
+import { throwMetadataError } from '../../cluster/metadata.js';
 import { KafkaConfigError, KafkaError, UnsupportedVersionError } from '../../errors.js';
 import { ErrorCode } from '../../messages/error-codes.js';
 import type { ConsumerGroupHeartbeatResponse, MetadataResponse } from '../../messages/generated/index.js';
@@ -95,6 +96,7 @@ export class ConsumerGroupMembership implements GroupMembership {
       retryBackoffMaxMs: o.retryBackoffMaxMs,
       defaultApiTimeoutMs: o.defaultApiTimeoutMs,
       identity: () => ({ generationIdOrMemberEpoch: this.epoch, memberId: this.memberId, groupInstanceId: o.groupInstanceId, kip848: true }),
+      metadata: deps.metadata,
       onMemberError: (code) => {
         if (code === ErrorCode.FENCED_MEMBER_EPOCH || code === ErrorCode.UNKNOWN_MEMBER_ID) this.fenced(groupError(code, o.groupId, 'OffsetCommit').message).catch((e: unknown) => this.fail(e));
       },
@@ -335,6 +337,7 @@ export class ConsumerGroupMembership implements GroupMembership {
         includeClusterAuthorizedOperations: false,
         includeTopicAuthorizedOperations: false,
       });
+      throwMetadataError(res);
       res.topics = res.topics.filter((t) => t.name !== null && t.errorCode === 0);
       this.deps.metadata.apply(res);
       byId = names();

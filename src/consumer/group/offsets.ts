@@ -7,6 +7,8 @@
  * with an error naming the group, topic and partition.
  */
 import createDebug from 'debug';
+import type { Metadata } from '../../cluster/metadata.js';
+import { ZERO_UUID } from '../../codec/uuid.js';
 import { KafkaConfigError, KafkaError, KafkaTimeoutError } from '../../errors.js';
 import { ErrorCode, KafkaBrokerError } from '../../messages/error-codes.js';
 import type { OffsetCommitResponse, OffsetFetchResponse } from '../../messages/generated/index.js';
@@ -43,6 +45,44 @@ export interface OffsetsContext {
    * REBALANCE_IN_PROGRESS, FENCED_INSTANCE_ID): the membership reacts (rejoins or fails).
    */
   onMemberError?: (code: number) => void;
+  /**
+   * Topic ids, for OffsetCommit v10+ and OffsetFetch v10+, which name topics by
+   * id; without it (or while a topic's id is unknown) the request stays at the
+   * newest version that names topics (v9).
+   */
+  metadata?: Pick<Metadata, 'topicIdOf' | 'refresh'>;
+}
+
+/** The newest OffsetCommit and OffsetFetch version that names topics by name (v10 names them by id, KIP-848). */
+const LAST_BY_NAME = 9;
+
+/**
+ * Each topic with its name and id (the encoder writes whichever the version
+ * uses); `byId` maps the ids back, and `maxVersion` keeps the request at v9
+ * while some id is unknown.
+ */
+function withTopicIds<T extends object>(ctx: OffsetsContext, topics: Iterable<[string, T]>): { topics: Array<T & { name: string; topicId: string }>; byId: Map<string, string>; maxVersion: number | undefined } {
+  const byId = new Map<string, string>();
+  let missing = false;
+  const out: Array<T & { name: string; topicId: string }> = [];
+  for (const [name, rest] of topics) {
+    const topicId = ctx.metadata?.topicIdOf(name);
+    if (topicId === undefined) missing = true;
+    else byId.set(topicId, name);
+    out.push({ ...rest, name, topicId: topicId ?? ZERO_UUID });
+  }
+  return { topics: out, byId, maxVersion: missing ? LAST_BY_NAME : undefined };
+}
+
+/** The topic an answer names: by name up to v9, by id from v10 (the name is then empty). */
+function topicOf(t: { name: string; topicId: string }, byId: Map<string, string>): string | undefined {
+  return t.name !== '' ? t.name : byId.get(t.topicId);
+}
+
+/** UNKNOWN_TOPIC_ID: the id sent is stale (the topic was deleted and created again); new metadata has the current one. */
+function onUnknownTopicId(ctx: OffsetsContext, code: number): void {
+  if (code !== ErrorCode.UNKNOWN_TOPIC_ID) return;
+  ctx.metadata?.refresh().catch((e: unknown) => log('group %s: metadata refresh after UNKNOWN_TOPIC_ID failed: %s', ctx.groupId, (e as Error).message));
 }
 
 /** Codes that mean the commit came from a member the group no longer has as it was. */
@@ -61,7 +101,8 @@ function retriableHere(code: number): boolean {
     code === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS ||
     code === ErrorCode.REQUEST_TIMED_OUT ||
     code === ErrorCode.UNSTABLE_OFFSET_COMMIT ||
-    code === ErrorCode.STALE_MEMBER_EPOCH
+    code === ErrorCode.STALE_MEMBER_EPOCH ||
+    code === ErrorCode.UNKNOWN_TOPIC_ID
   );
 }
 
@@ -112,6 +153,7 @@ export async function commitOffsets(ctx: OffsetsContext, offsets: Map<TopicParti
       if (!list) byTopic.set(tp.topic, (list = []));
       list.push({ partitionIndex: tp.partition, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch ?? -1, commitTimestamp: -1n, committedMetadata: o.metadata ?? '' });
     }
+    const named = withTopicIds(ctx, [...byTopic].map(([name, partitions]) => [name, { partitions }] as [string, { partitions: typeof partitions }]));
     const res = await ctx.coordinator.request<OffsetCommitResponse>(
       'OffsetCommit',
       {
@@ -120,21 +162,25 @@ export async function commitOffsets(ctx: OffsetsContext, offsets: Map<TopicParti
         memberId: id.memberId,
         groupInstanceId: id.groupInstanceId,
         retentionTimeMs: -1n,
-        topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })),
+        topics: named.topics,
       },
       deadline,
+      { maxVersion: named.maxVersion },
     );
     let retry: KafkaError | undefined;
     let fatal: KafkaError | undefined;
     for (const t of res.topics) {
+      const topic = topicOf(t, named.byId);
+      if (topic === undefined) continue;
       for (const p of t.partitions) {
-        const key = tpKey(t.name, p.partitionIndex);
+        const key = tpKey(topic, p.partitionIndex);
         if (p.errorCode === 0) {
           pending.delete(key);
           continue;
         }
-        const err = groupError(p.errorCode, ctx.groupId, 'OffsetCommit', { topic: t.name, partition: p.partitionIndex });
+        const err = groupError(p.errorCode, ctx.groupId, 'OffsetCommit', { topic, partition: p.partitionIndex });
         if (isCoordinatorMoved(p.errorCode)) ctx.coordinator.markUnknown(err.errorName);
+        onUnknownTopicId(ctx, p.errorCode);
         if (retriableHere(p.errorCode)) {
           retry ??= err;
         } else if (MEMBER_ERRORS.has(p.errorCode) && id.memberId === '') {
@@ -173,9 +219,11 @@ export async function fetchOffsets(ctx: OffsetsContext, partitions: TopicPartiti
     if (!list) byTopic.set(tp.topic, (list = []));
     if (!list.includes(tp.partition)) list.push(tp.partition);
   }
-  const topics = [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes }));
   return withRetries(ctx, 'OffsetFetch', async (deadline) => {
     const id = ctx.identity();
+    // Read before each attempt: a retry after UNKNOWN_TOPIC_ID sends the ids of the refreshed metadata.
+    const named = withTopicIds(ctx, [...byTopic].map(([name, partitionIndexes]) => [name, { partitionIndexes }] as [string, { partitionIndexes: number[] }]));
+    const topics = named.topics;
     const res = await ctx.coordinator.request<OffsetFetchResponse>(
       'OffsetFetch',
       {
@@ -185,6 +233,7 @@ export async function fetchOffsets(ctx: OffsetsContext, partitions: TopicPartiti
         requireStable: true,
       },
       deadline,
+      { maxVersion: named.maxVersion },
     );
     // v8+ answers per group; older versions at the top level.
     const g = res.groups[0];
@@ -199,9 +248,12 @@ export async function fetchOffsets(ctx: OffsetsContext, partitions: TopicPartiti
     }
     let retry: KafkaError | undefined;
     for (const t of resTopics) {
+      const topic = topicOf({ name: t.name, topicId: (t as { topicId?: string }).topicId ?? ZERO_UUID }, named.byId);
+      if (topic === undefined) continue;
       for (const p of t.partitions) {
         if (p.errorCode !== 0) {
-          const err = groupError(p.errorCode, ctx.groupId, 'OffsetFetch', { topic: t.name, partition: p.partitionIndex });
+          const err = groupError(p.errorCode, ctx.groupId, 'OffsetFetch', { topic, partition: p.partitionIndex });
+          onUnknownTopicId(ctx, p.errorCode);
           if (retriableHere(p.errorCode)) {
             retry ??= err;
             continue;
@@ -209,7 +261,7 @@ export async function fetchOffsets(ctx: OffsetsContext, partitions: TopicPartiti
           throw err;
         }
         out.set(
-          tpKey(t.name, p.partitionIndex),
+          tpKey(topic, p.partitionIndex),
           p.committedOffset < 0n ? null : { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch >= 0 ? p.committedLeaderEpoch : undefined, metadata: p.metadata },
         );
       }
@@ -232,6 +284,7 @@ export function createGroupOffsets(deps: Omit<GroupDeps, 'host'>): GroupOffsets 
     retryBackoffMaxMs: o.retryBackoffMaxMs,
     defaultApiTimeoutMs: o.defaultApiTimeoutMs,
     identity: () => ({ ...NO_MEMBER, groupInstanceId: null }),
+    metadata: deps.metadata,
   };
   return {
     commit: (offsets) => commitOffsets(ctx, offsets),

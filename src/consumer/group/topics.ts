@@ -4,7 +4,7 @@
  * topics, internal ones left out as Java's exclude.internal.topics does), and
  * small helpers for sets of partitions.
  */
-import type { Metadata } from '../../cluster/metadata.js';
+import { throwMetadataError, type Metadata } from '../../cluster/metadata.js';
 import { KafkaConfigError } from '../../errors.js';
 import type { MetadataResponse } from '../../messages/generated/index.js';
 import type { ConnectionPool } from '../../network/pool.js';
@@ -30,6 +30,7 @@ export async function resolveTopics(sub: Subscription, pool: ConnectionPool, met
     includeClusterAuthorizedOperations: false,
     includeTopicAuthorizedOperations: false,
   });
+  throwMetadataError(res);
   metadata.apply(res);
   const whole = wholeName(sub.pattern);
   const names = res.topics

@@ -5,10 +5,10 @@ import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
 import { NO_TAGS, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
 
-/** Writes record batches to partition leaders; sent by producers (idempotent and transactional ones included). v3 introduced the transactionalId and record batch format v2, v8 added per-record error details (KIP-467), and v10 lets the broker point at a new leader inline after NOT_LEADER_OR_FOLLOWER (KIP-951). */
-export const ProduceApi = { key: 0, name: 'Produce', minVersion: 0, maxVersion: 11, flexibleFrom: 9 } as const;
+/** Writes record batches to partition leaders; sent by producers (idempotent and transactional ones included). v3 introduced the transactionalId and record batch format v2, v8 added per-record error details (KIP-467), v10 lets the broker point at a new leader inline after NOT_LEADER_OR_FOLLOWER (KIP-951), v11 may answer TRANSACTION_ABORTABLE, v12 marks a client that uses transaction version 2 (the broker then adds partitions to the transaction itself, KIP-890), and v13 names topics by id instead of by name (KIP-516). */
+export const ProduceApi = { key: 0, name: 'Produce', minVersion: 0, maxVersion: 13, flexibleFrom: 9 } as const;
 
-/** Writes record batches to partition leaders; sent by producers (idempotent and transactional ones included). v3 introduced the transactionalId and record batch format v2, v8 added per-record error details (KIP-467), and v10 lets the broker point at a new leader inline after NOT_LEADER_OR_FOLLOWER (KIP-951). */
+/** Writes record batches to partition leaders; sent by producers (idempotent and transactional ones included). v3 introduced the transactionalId and record batch format v2, v8 added per-record error details (KIP-467), v10 lets the broker point at a new leader inline after NOT_LEADER_OR_FOLLOWER (KIP-951), v11 may answer TRANSACTION_ABORTABLE, v12 marks a client that uses transaction version 2 (the broker then adds partitions to the transaction itself, KIP-890), and v13 names topics by id instead of by name (KIP-516). */
 export interface ProduceRequest {
   /** Transactional id of the sending producer, used for authorization of transactional writes; null for non-transactional producers. Versions 3+. */
   transactionalId?: string | null;
@@ -82,8 +82,10 @@ function decProduceRequest(r: Reader, v: number): ProduceRequest {
 
 /** Data grouped by target topic. */
 export interface ProduceRequestTopicProduceData {
-  /** Topic to write to. */
-  name: string;
+  /** Topic to write to (up to v12). Versions 0–12. */
+  name?: string;
+  /** Id of the topic to write to (v13+, which no longer sends names). Versions 13+. */
+  topicId?: string;
   /** Data grouped by target partition of the topic. */
   partitionData: ProduceRequestPartitionProduceData[];
   /** Tagged fields this version of kafkawire does not know, kept so they survive a decode and re-encode. */
@@ -92,8 +94,14 @@ export interface ProduceRequestTopicProduceData {
 
 function encProduceRequestTopicProduceData(w: Writer, v: number, m: ProduceRequestTopicProduceData): void {
   const flex = v >= 9;
-  const _name = m.name;
-  flex ? w.compactString(_name) : w.string(_name);
+  if (v <= 12) {
+    const _name = (m.name ?? "");
+    flex ? w.compactString(_name) : w.string(_name);
+  }
+  if (v >= 13) {
+    const _topicId = (m.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA");
+    w.uuid(_topicId);
+  }
   const _partitionData = m.partitionData;
   w.arrayLength(_partitionData.length, flex);
   for (const e of _partitionData) {
@@ -107,8 +115,14 @@ function encProduceRequestTopicProduceData(w: Writer, v: number, m: ProduceReque
 function decProduceRequestTopicProduceData(r: Reader, v: number): ProduceRequestTopicProduceData {
   const flex = v >= 9;
   let name: string = "";
+  let topicId: string = "AAAAAAAAAAAAAAAAAAAAAA";
   let partitionData: ProduceRequestPartitionProduceData[] = [];
-  name = flex ? r.compactString("topicData[].name") : r.string("topicData[].name");
+  if (v <= 12) {
+    name = flex ? r.compactString("topicData[].name") : r.string("topicData[].name");
+  }
+  if (v >= 13) {
+    topicId = r.uuid("topicData[].topicId");
+  }
   {
     const n = r.arrayLength(flex, "topicData[].partitionData");
     if (n < 0) r.fail('null array where one is required', "topicData[].partitionData");
@@ -131,7 +145,7 @@ function decProduceRequestTopicProduceData(r: Reader, v: number): ProduceRequest
       (_unknownTags ??= []).push({ tag, data: r.raw(size, '<unknown tag>') });
     }
   }
-  const m: ProduceRequestTopicProduceData = { name, partitionData };
+  const m: ProduceRequestTopicProduceData = { name, topicId, partitionData };
   if (_unknownTags) m._unknownTags = _unknownTags;
   return m;
 }
@@ -177,7 +191,7 @@ function decProduceRequestPartitionProduceData(r: Reader, v: number): ProduceReq
   return m;
 }
 
-/** Writes the body of a ProduceRequest in version v (0–11). */
+/** Writes the body of a ProduceRequest in version v (0–13). */
 export function encodeProduceRequest(w: Writer, v: number, m: ProduceRequest): void {
   encProduceRequest(w, v, m);
 }
@@ -286,8 +300,10 @@ function decProduceResponse(r: Reader, v: number): ProduceResponse {
 
 /** Per-topic results. */
 export interface ProduceResponseTopicProduceResponse {
-  /** Topic name. */
+  /** Topic name (up to v12). Versions 0–12. */
   name: string;
+  /** Topic id (v13+, which no longer sends names); UNKNOWN_TOPIC_ID in the partitions when the broker does not know it. Versions 13+. */
+  topicId: string;
   /** Per-partition results for the topic. */
   partitionResponses: ProduceResponsePartitionProduceResponse[];
   /** Tagged fields this version of kafkawire does not know, kept so they survive a decode and re-encode. */
@@ -296,8 +312,14 @@ export interface ProduceResponseTopicProduceResponse {
 
 function encProduceResponseTopicProduceResponse(w: Writer, v: number, m: ProduceResponseTopicProduceResponse): void {
   const flex = v >= 9;
-  const _name = m.name;
-  flex ? w.compactString(_name) : w.string(_name);
+  if (v <= 12) {
+    const _name = m.name;
+    flex ? w.compactString(_name) : w.string(_name);
+  }
+  if (v >= 13) {
+    const _topicId = m.topicId;
+    w.uuid(_topicId);
+  }
   const _partitionResponses = m.partitionResponses;
   w.arrayLength(_partitionResponses.length, flex);
   for (const e of _partitionResponses) {
@@ -311,8 +333,14 @@ function encProduceResponseTopicProduceResponse(w: Writer, v: number, m: Produce
 function decProduceResponseTopicProduceResponse(r: Reader, v: number): ProduceResponseTopicProduceResponse {
   const flex = v >= 9;
   let name: string = "";
+  let topicId: string = "AAAAAAAAAAAAAAAAAAAAAA";
   let partitionResponses: ProduceResponsePartitionProduceResponse[] = [];
-  name = flex ? r.compactString("responses[].name") : r.string("responses[].name");
+  if (v <= 12) {
+    name = flex ? r.compactString("responses[].name") : r.string("responses[].name");
+  }
+  if (v >= 13) {
+    topicId = r.uuid("responses[].topicId");
+  }
   {
     const n = r.arrayLength(flex, "responses[].partitionResponses");
     if (n < 0) r.fail('null array where one is required', "responses[].partitionResponses");
@@ -335,7 +363,7 @@ function decProduceResponseTopicProduceResponse(r: Reader, v: number): ProduceRe
       (_unknownTags ??= []).push({ tag, data: r.raw(size, '<unknown tag>') });
     }
   }
-  const m: ProduceResponseTopicProduceResponse = { name, partitionResponses };
+  const m: ProduceResponseTopicProduceResponse = { name, topicId, partitionResponses };
   if (_unknownTags) m._unknownTags = _unknownTags;
   return m;
 }
@@ -631,7 +659,7 @@ function decProduceResponseNodeEndpoint(r: Reader, v: number): ProduceResponseNo
   return m;
 }
 
-/** Writes the body of a ProduceResponse in version v (0–11). */
+/** Writes the body of a ProduceResponse in version v (0–13). */
 export function encodeProduceResponse(w: Writer, v: number, m: ProduceResponse): void {
   encProduceResponse(w, v, m);
 }

@@ -6,7 +6,7 @@ import type { Writer } from '../../codec/writer.js';
 import { NO_TAGS, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
 
 /** Reads record batches from partitions; sent by consumers and by follower replicas (and KRaft voters) to leaders. v7 added incremental fetch sessions (KIP-227), v11 rack-aware follower fetching (KIP-392), v12 flexible encoding with divergence detection, v13 names topics by id instead of name, and v15 moves the follower identity into the tagged replicaState. */
-export const FetchApi = { key: 1, name: 'Fetch', minVersion: 0, maxVersion: 17, flexibleFrom: 12 } as const;
+export const FetchApi = { key: 1, name: 'Fetch', minVersion: 0, maxVersion: 18, flexibleFrom: 12 } as const;
 
 /** Reads record batches from partitions; sent by consumers and by follower replicas (and KRaft voters) to leaders. v7 added incremental fetch sessions (KIP-227), v11 rack-aware follower fetching (KIP-392), v12 flexible encoding with divergence detection, v13 names topics by id instead of name, and v15 moves the follower identity into the tagged replicaState. */
 export interface FetchRequest {
@@ -329,6 +329,8 @@ export interface FetchRequestFetchPartition {
   partitionMaxBytes: number;
   /** Log directory id of the fetching KRaft voter (tagged, v17+, KIP-853). Versions 17+. Tagged field 0. */
   replicaDirectoryId?: string;
+  /** High watermark the fetching replica knows (tagged, v18+, KIP-1166): -1 when it knows none, the int64 maximum (the default, which consumers leave) when it does not use the feature. Versions 18+. Tagged field 1. */
+  highWatermark?: bigint;
   /** Tagged fields this version of kafkawire does not know, kept so they survive a decode and re-encode. */
   _unknownTags?: TaggedField[];
 }
@@ -361,6 +363,12 @@ function encFetchRequestFetchPartition(w: Writer, v: number, m: FetchRequestFetc
         w.uuid(_replicaDirectoryId);
       }]);
     }
+    if (v >= 18) {
+      if (m.highWatermark !== undefined && m.highWatermark !== 9223372036854775807n) tags.push([1, (w) => {
+        const _highWatermark = (m.highWatermark ?? 9223372036854775807n);
+        w.int64(_highWatermark);
+      }]);
+    }
     writeTags(w, tags, m._unknownTags);
   }
 }
@@ -374,6 +382,7 @@ function decFetchRequestFetchPartition(r: Reader, v: number): FetchRequestFetchP
   let logStartOffset: bigint = -1n;
   let partitionMaxBytes: number = 0;
   let replicaDirectoryId: string = "AAAAAAAAAAAAAAAAAAAAAA";
+  let highWatermark: bigint = 9223372036854775807n;
   partition = r.int32("topics[].partitions[].partition");
   if (v >= 9) {
     currentLeaderEpoch = r.int32("topics[].partitions[].currentLeaderEpoch");
@@ -402,12 +411,20 @@ function decFetchRequestFetchPartition(r: Reader, v: number): FetchRequestFetchP
           }
           (_unknownTags ??= []).push({ tag, data: body.buf.subarray(body.offset, body.end) });
           break;
+        case 1:
+          if (v >= 18) {
+            highWatermark = body.int64("topics[].partitions[].highWatermark");
+            body.expectEnd("topics[].partitions[].highWatermark");
+            break;
+          }
+          (_unknownTags ??= []).push({ tag, data: body.buf.subarray(body.offset, body.end) });
+          break;
         default:
           (_unknownTags ??= []).push({ tag, data: body.buf.subarray(body.offset, body.end) });
       }
     }
   }
-  const m: FetchRequestFetchPartition = { partition, currentLeaderEpoch, fetchOffset, lastFetchedEpoch, logStartOffset, partitionMaxBytes, replicaDirectoryId };
+  const m: FetchRequestFetchPartition = { partition, currentLeaderEpoch, fetchOffset, lastFetchedEpoch, logStartOffset, partitionMaxBytes, replicaDirectoryId, highWatermark };
   if (_unknownTags) m._unknownTags = _unknownTags;
   return m;
 }
@@ -486,7 +503,7 @@ function decFetchRequestForgottenTopic(r: Reader, v: number): FetchRequestForgot
   return m;
 }
 
-/** Writes the body of a FetchRequest in version v (0–17). */
+/** Writes the body of a FetchRequest in version v (0–18). */
 export function encodeFetchRequest(w: Writer, v: number, m: FetchRequest): void {
   encFetchRequest(w, v, m);
 }
@@ -1104,7 +1121,7 @@ function decFetchResponseNodeEndpoint(r: Reader, v: number): FetchResponseNodeEn
   return m;
 }
 
-/** Writes the body of a FetchResponse in version v (0–17). */
+/** Writes the body of a FetchResponse in version v (0–18). */
 export function encodeFetchResponse(w: Writer, v: number, m: FetchResponse): void {
   encFetchResponse(w, v, m);
 }

@@ -5,10 +5,10 @@ import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
 import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
-/** Looks up partition offsets by timestamp or by position (earliest, latest, ...); sent by consumers to the partition leader when resetting or seeking, and by admin clients. v1 returns a single offset per partition, v7 adds max-timestamp lookups (KIP-734), v8/v9 add tiered-storage lookups (KIP-405, KIP-1005) and v10 a timeout for remote lookups. */
-export const ListOffsetsApi = { key: 2, name: 'ListOffsets', minVersion: 0, maxVersion: 10, flexibleFrom: 6 } as const;
+/** Looks up partition offsets by timestamp or by position (earliest, latest, ...); sent by consumers to the partition leader when resetting or seeking, and by admin clients. v1 returns a single offset per partition, v7 adds max-timestamp lookups (KIP-734), v8/v9 add tiered-storage lookups (KIP-405, KIP-1005), v10 a timeout for remote lookups, and v11 the earliest-pending-upload lookup (KIP-1023). */
+export const ListOffsetsApi = { key: 2, name: 'ListOffsets', minVersion: 0, maxVersion: 11, flexibleFrom: 6 } as const;
 
-/** Looks up partition offsets by timestamp or by position (earliest, latest, ...); sent by consumers to the partition leader when resetting or seeking, and by admin clients. v1 returns a single offset per partition, v7 adds max-timestamp lookups (KIP-734), v8/v9 add tiered-storage lookups (KIP-405, KIP-1005) and v10 a timeout for remote lookups. */
+/** Looks up partition offsets by timestamp or by position (earliest, latest, ...); sent by consumers to the partition leader when resetting or seeking, and by admin clients. v1 returns a single offset per partition, v7 adds max-timestamp lookups (KIP-734), v8/v9 add tiered-storage lookups (KIP-405, KIP-1005), v10 a timeout for remote lookups, and v11 the earliest-pending-upload lookup (KIP-1023). */
 export interface ListOffsetsRequest {
   /** Broker id of the requester when it is a replica, -1 for ordinary clients. */
   replicaId: number;
@@ -146,7 +146,7 @@ export interface ListOffsetsRequestListOffsetsPartition {
   partitionIndex: number;
   /** Leader epoch the client believes is current, for fencing; -1 skips the check. Versions 4+. */
   currentLeaderEpoch?: number;
-  /** Target time in ms: returns the first offset whose timestamp is at or after it. Special values: -1 latest, -2 earliest, -3 record with the max timestamp (v7+), -4 earliest local offset (v8+), -5 latest tiered offset (v9+). */
+  /** Target time in ms: returns the first offset whose timestamp is at or after it. Special values: -1 latest, -2 earliest, -3 record with the max timestamp (v7+), -4 earliest local offset (v8+), -5 latest tiered offset (v9+), -6 earliest offset not yet uploaded to tiered storage (v11+, KIP-1023). */
   timestamp: bigint;
   /** v0 only: how many offsets to return at most. Versions 0–0. */
   maxNumOffsets?: number;
@@ -201,7 +201,7 @@ function decListOffsetsRequestListOffsetsPartition(r: Reader, v: number): ListOf
   return m;
 }
 
-/** Writes the body of a ListOffsetsRequest in version v (0–10). */
+/** Writes the body of a ListOffsetsRequest in version v (0–11). */
 export function encodeListOffsetsRequest(w: Writer, v: number, m: ListOffsetsRequest): void {
   encListOffsetsRequest(w, v, m);
 }
@@ -423,7 +423,7 @@ function decListOffsetsResponseListOffsetsPartitionResponse(r: Reader, v: number
   return m;
 }
 
-/** Writes the body of a ListOffsetsResponse in version v (0–10). */
+/** Writes the body of a ListOffsetsResponse in version v (0–11). */
 export function encodeListOffsetsResponse(w: Writer, v: number, m: ListOffsetsResponse): void {
   encListOffsetsResponse(w, v, m);
 }

@@ -5,10 +5,10 @@ import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
 import { NO_TAGS, nullNotAllowed, writeTags, type TaggedField } from '../runtime.js';
 
-/** Returns the cluster's brokers, controller and the partition leaders/replicas of requested topics; sent by every kind of client to bootstrap and to refresh routing. In v0 an empty topic list means all topics (v1+ uses null for that), v4 adds the auto-creation flag, v10 adds topic ids, v11 moves cluster ACL operations to DescribeCluster, and v12 allows querying topics by id. */
-export const MetadataApi = { key: 3, name: 'Metadata', minVersion: 0, maxVersion: 12, flexibleFrom: 9 } as const;
+/** Returns the cluster's brokers, controller and the partition leaders/replicas of requested topics; sent by every kind of client to bootstrap and to refresh routing. In v0 an empty topic list means all topics (v1+ uses null for that), v4 adds the auto-creation flag, v10 adds topic ids, v11 moves cluster ACL operations to DescribeCluster, v12 allows querying topics by id, and v13 adds a top-level error code to the response. */
+export const MetadataApi = { key: 3, name: 'Metadata', minVersion: 0, maxVersion: 13, flexibleFrom: 9 } as const;
 
-/** Returns the cluster's brokers, controller and the partition leaders/replicas of requested topics; sent by every kind of client to bootstrap and to refresh routing. In v0 an empty topic list means all topics (v1+ uses null for that), v4 adds the auto-creation flag, v10 adds topic ids, v11 moves cluster ACL operations to DescribeCluster, and v12 allows querying topics by id. */
+/** Returns the cluster's brokers, controller and the partition leaders/replicas of requested topics; sent by every kind of client to bootstrap and to refresh routing. In v0 an empty topic list means all topics (v1+ uses null for that), v4 adds the auto-creation flag, v10 adds topic ids, v11 moves cluster ACL operations to DescribeCluster, v12 allows querying topics by id, and v13 adds a top-level error code to the response. */
 export interface MetadataRequest {
   /** Topics to describe; null (v1+) asks for all topics, an empty list for none. */
   topics: MetadataRequestTopic[] | null;
@@ -134,7 +134,7 @@ function decMetadataRequestTopic(r: Reader, v: number): MetadataRequestTopic {
   return m;
 }
 
-/** Writes the body of a MetadataRequest in version v (0–12). */
+/** Writes the body of a MetadataRequest in version v (0–13). */
 export function encodeMetadataRequest(w: Writer, v: number, m: MetadataRequest): void {
   encMetadataRequest(w, v, m);
 }
@@ -158,6 +158,8 @@ export interface MetadataResponse {
   topics: MetadataResponseTopic[];
   /** Bitfield of ACL operations the caller may perform on the cluster; INT32_MIN when not requested (v8-10). Versions 8–10. */
   clusterAuthorizedOperations: number;
+  /** Error for the request as a whole (v13+), for example REBOOTSTRAP_REQUIRED; 0 when none. Per-topic errors stay in the topics. Versions 13+. */
+  errorCode: number;
   /** Tagged fields this version of kafkawire does not know, kept so they survive a decode and re-encode. */
   _unknownTags?: TaggedField[];
 }
@@ -190,6 +192,10 @@ function encMetadataResponse(w: Writer, v: number, m: MetadataResponse): void {
     const _clusterAuthorizedOperations = m.clusterAuthorizedOperations;
     w.int32(_clusterAuthorizedOperations);
   }
+  if (v >= 13) {
+    const _errorCode = m.errorCode;
+    w.int16(_errorCode);
+  }
   if (flex) {
     writeTags(w, NO_TAGS, m._unknownTags);
   }
@@ -203,6 +209,7 @@ function decMetadataResponse(r: Reader, v: number): MetadataResponse {
   let controllerId: number = -1;
   let topics: MetadataResponseTopic[] = [];
   let clusterAuthorizedOperations: number = -2147483648;
+  let errorCode: number = 0;
   if (v >= 3) {
     throttleTimeMs = r.int32("throttleTimeMs");
   }
@@ -241,6 +248,9 @@ function decMetadataResponse(r: Reader, v: number): MetadataResponse {
   if (v >= 8 && v <= 10) {
     clusterAuthorizedOperations = r.int32("clusterAuthorizedOperations");
   }
+  if (v >= 13) {
+    errorCode = r.int16("errorCode");
+  }
   let _unknownTags: TaggedField[] | undefined;
   if (flex) {
     const nTags = r.arrayLength(true, "MetadataResponse.<tagged fields>") + 1;
@@ -250,7 +260,7 @@ function decMetadataResponse(r: Reader, v: number): MetadataResponse {
       (_unknownTags ??= []).push({ tag, data: r.raw(size, '<unknown tag>') });
     }
   }
-  const m: MetadataResponse = { throttleTimeMs, brokers, clusterId, controllerId, topics, clusterAuthorizedOperations };
+  const m: MetadataResponse = { throttleTimeMs, brokers, clusterId, controllerId, topics, clusterAuthorizedOperations, errorCode };
   if (_unknownTags) m._unknownTags = _unknownTags;
   return m;
 }
@@ -529,7 +539,7 @@ function decMetadataResponsePartition(r: Reader, v: number): MetadataResponsePar
   return m;
 }
 
-/** Writes the body of a MetadataResponse in version v (0–12). */
+/** Writes the body of a MetadataResponse in version v (0–13). */
 export function encodeMetadataResponse(w: Writer, v: number, m: MetadataResponse): void {
   encMetadataResponse(w, v, m);
 }

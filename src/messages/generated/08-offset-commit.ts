@@ -5,10 +5,10 @@ import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
 import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
-/** Stores consumed positions for a group's partitions at the group coordinator; sent by consumers (and by admin tools altering offsets). v2-4 carry a retention time, v6 adds the leader epoch, v7 static membership, and v9 supports the KIP-848 consumer group protocol by carrying the member epoch. */
-export const OffsetCommitApi = { key: 8, name: 'OffsetCommit', minVersion: 0, maxVersion: 9, flexibleFrom: 8 } as const;
+/** Stores consumed positions for a group's partitions at the group coordinator; sent by consumers (and by admin tools altering offsets). v2-4 carry a retention time, v6 adds the leader epoch, v7 static membership, v9 supports the KIP-848 consumer group protocol by carrying the member epoch, and v10 names topics by id instead of by name. */
+export const OffsetCommitApi = { key: 8, name: 'OffsetCommit', minVersion: 0, maxVersion: 10, flexibleFrom: 8 } as const;
 
-/** Stores consumed positions for a group's partitions at the group coordinator; sent by consumers (and by admin tools altering offsets). v2-4 carry a retention time, v6 adds the leader epoch, v7 static membership, and v9 supports the KIP-848 consumer group protocol by carrying the member epoch. */
+/** Stores consumed positions for a group's partitions at the group coordinator; sent by consumers (and by admin tools altering offsets). v2-4 carry a retention time, v6 adds the leader epoch, v7 static membership, v9 supports the KIP-848 consumer group protocol by carrying the member epoch, and v10 names topics by id instead of by name. */
 export interface OffsetCommitRequest {
   /** Consumer group whose offsets are committed. */
   groupId: string;
@@ -106,8 +106,10 @@ function decOffsetCommitRequest(r: Reader, v: number): OffsetCommitRequest {
 
 /** Offsets to store, grouped by topic. */
 export interface OffsetCommitRequestTopic {
-  /** Topic name. */
-  name: string;
+  /** Topic name (up to v9). Versions 0–9. */
+  name?: string;
+  /** Topic id (v10+, which no longer sends names). Versions 10+. */
+  topicId?: string;
   /** Partitions of the topic to commit. */
   partitions: OffsetCommitRequestPartition[];
   /** Tagged fields this version of kafkawire does not know, kept so they survive a decode and re-encode. */
@@ -116,8 +118,14 @@ export interface OffsetCommitRequestTopic {
 
 function encOffsetCommitRequestTopic(w: Writer, v: number, m: OffsetCommitRequestTopic): void {
   const flex = v >= 8;
-  const _name = m.name;
-  flex ? w.compactString(_name) : w.string(_name);
+  if (v <= 9) {
+    const _name = (m.name ?? "");
+    flex ? w.compactString(_name) : w.string(_name);
+  }
+  if (v >= 10) {
+    const _topicId = (m.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA");
+    w.uuid(_topicId);
+  }
   const _partitions = m.partitions;
   w.arrayLength(_partitions.length, flex);
   for (const e of _partitions) {
@@ -131,8 +139,14 @@ function encOffsetCommitRequestTopic(w: Writer, v: number, m: OffsetCommitReques
 function decOffsetCommitRequestTopic(r: Reader, v: number): OffsetCommitRequestTopic {
   const flex = v >= 8;
   let name: string = "";
+  let topicId: string = "AAAAAAAAAAAAAAAAAAAAAA";
   let partitions: OffsetCommitRequestPartition[] = [];
-  name = flex ? r.compactString("topics[].name") : r.string("topics[].name");
+  if (v <= 9) {
+    name = flex ? r.compactString("topics[].name") : r.string("topics[].name");
+  }
+  if (v >= 10) {
+    topicId = r.uuid("topics[].topicId");
+  }
   {
     const n = r.arrayLength(flex, "topics[].partitions");
     if (n < 0) r.fail('null array where one is required', "topics[].partitions");
@@ -155,7 +169,7 @@ function decOffsetCommitRequestTopic(r: Reader, v: number): OffsetCommitRequestT
       (_unknownTags ??= []).push({ tag, data: r.raw(size, '<unknown tag>') });
     }
   }
-  const m: OffsetCommitRequestTopic = { name, partitions };
+  const m: OffsetCommitRequestTopic = { name, topicId, partitions };
   if (_unknownTags) m._unknownTags = _unknownTags;
   return m;
 }
@@ -227,7 +241,7 @@ function decOffsetCommitRequestPartition(r: Reader, v: number): OffsetCommitRequ
   return m;
 }
 
-/** Writes the body of a OffsetCommitRequest in version v (0–9). */
+/** Writes the body of a OffsetCommitRequest in version v (0–10). */
 export function encodeOffsetCommitRequest(w: Writer, v: number, m: OffsetCommitRequest): void {
   encOffsetCommitRequest(w, v, m);
 }
@@ -299,8 +313,10 @@ function decOffsetCommitResponse(r: Reader, v: number): OffsetCommitResponse {
 
 /** Per-topic results. */
 export interface OffsetCommitResponseTopic {
-  /** Topic name. */
+  /** Topic name (up to v9). Versions 0–9. */
   name: string;
+  /** Topic id (v10+); UNKNOWN_TOPIC_ID in the partitions when the coordinator does not know it. Versions 10+. */
+  topicId: string;
   /** Per-partition results for the topic. */
   partitions: OffsetCommitResponsePartition[];
   /** Tagged fields this version of kafkawire does not know, kept so they survive a decode and re-encode. */
@@ -309,8 +325,14 @@ export interface OffsetCommitResponseTopic {
 
 function encOffsetCommitResponseTopic(w: Writer, v: number, m: OffsetCommitResponseTopic): void {
   const flex = v >= 8;
-  const _name = m.name;
-  flex ? w.compactString(_name) : w.string(_name);
+  if (v <= 9) {
+    const _name = m.name;
+    flex ? w.compactString(_name) : w.string(_name);
+  }
+  if (v >= 10) {
+    const _topicId = m.topicId;
+    w.uuid(_topicId);
+  }
   const _partitions = m.partitions;
   w.arrayLength(_partitions.length, flex);
   for (const e of _partitions) {
@@ -324,8 +346,14 @@ function encOffsetCommitResponseTopic(w: Writer, v: number, m: OffsetCommitRespo
 function decOffsetCommitResponseTopic(r: Reader, v: number): OffsetCommitResponseTopic {
   const flex = v >= 8;
   let name: string = "";
+  let topicId: string = "AAAAAAAAAAAAAAAAAAAAAA";
   let partitions: OffsetCommitResponsePartition[] = [];
-  name = flex ? r.compactString("topics[].name") : r.string("topics[].name");
+  if (v <= 9) {
+    name = flex ? r.compactString("topics[].name") : r.string("topics[].name");
+  }
+  if (v >= 10) {
+    topicId = r.uuid("topics[].topicId");
+  }
   {
     const n = r.arrayLength(flex, "topics[].partitions");
     if (n < 0) r.fail('null array where one is required', "topics[].partitions");
@@ -348,7 +376,7 @@ function decOffsetCommitResponseTopic(r: Reader, v: number): OffsetCommitRespons
       (_unknownTags ??= []).push({ tag, data: r.raw(size, '<unknown tag>') });
     }
   }
-  const m: OffsetCommitResponseTopic = { name, partitions };
+  const m: OffsetCommitResponseTopic = { name, topicId, partitions };
   if (_unknownTags) m._unknownTags = _unknownTags;
   return m;
 }
@@ -394,7 +422,7 @@ function decOffsetCommitResponsePartition(r: Reader, v: number): OffsetCommitRes
   return m;
 }
 
-/** Writes the body of a OffsetCommitResponse in version v (0–9). */
+/** Writes the body of a OffsetCommitResponse in version v (0–10). */
 export function encodeOffsetCommitResponse(w: Writer, v: number, m: OffsetCommitResponse): void {
   encOffsetCommitResponse(w, v, m);
 }

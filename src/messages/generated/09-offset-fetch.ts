@@ -5,10 +5,10 @@ import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
 import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
-/** Reads a group's committed offsets from the group coordinator; sent by consumers on assignment and by admin clients. From v2 a null topic list returns all partitions, v7 adds requireStable for pending transactional commits, v8 batches several groups per request, and v9 adds member id/epoch for the KIP-848 consumer protocol. */
-export const OffsetFetchApi = { key: 9, name: 'OffsetFetch', minVersion: 0, maxVersion: 9, flexibleFrom: 6 } as const;
+/** Reads a group's committed offsets from the group coordinator; sent by consumers on assignment and by admin clients. From v2 a null topic list returns all partitions, v7 adds requireStable for pending transactional commits, v8 batches several groups per request, v9 adds member id/epoch for the KIP-848 consumer protocol, and v10 names topics by id instead of by name. */
+export const OffsetFetchApi = { key: 9, name: 'OffsetFetch', minVersion: 0, maxVersion: 10, flexibleFrom: 6 } as const;
 
-/** Reads a group's committed offsets from the group coordinator; sent by consumers on assignment and by admin clients. From v2 a null topic list returns all partitions, v7 adds requireStable for pending transactional commits, v8 batches several groups per request, and v9 adds member id/epoch for the KIP-848 consumer protocol. */
+/** Reads a group's committed offsets from the group coordinator; sent by consumers on assignment and by admin clients. From v2 a null topic list returns all partitions, v7 adds requireStable for pending transactional commits, v8 batches several groups per request, v9 adds member id/epoch for the KIP-848 consumer protocol, and v10 names topics by id instead of by name. */
 export interface OffsetFetchRequest {
   /** Group to read offsets for (v0-7). Versions 0–7. */
   groupId?: string;
@@ -257,8 +257,10 @@ function decOffsetFetchRequestGroup(r: Reader, v: number): OffsetFetchRequestGro
 
 /** Topics to read; null returns every partition with a committed offset. */
 export interface OffsetFetchRequestTopics {
-  /** Topic name. Versions 8+. */
+  /** Topic name (v8-9). Versions 8–9. */
   name?: string;
+  /** Topic id (v10+, which no longer sends names). Versions 10+. */
+  topicId?: string;
   /** Partition numbers to read. Versions 8+. */
   partitionIndexes?: number[];
   /** Tagged fields this version of kafkawire does not know, kept so they survive a decode and re-encode. */
@@ -267,9 +269,13 @@ export interface OffsetFetchRequestTopics {
 
 function encOffsetFetchRequestTopics(w: Writer, v: number, m: OffsetFetchRequestTopics): void {
   const flex = v >= 6;
-  if (v >= 8) {
+  if (v >= 8 && v <= 9) {
     const _name = (m.name ?? "");
     flex ? w.compactString(_name) : w.string(_name);
+  }
+  if (v >= 10) {
+    const _topicId = (m.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA");
+    w.uuid(_topicId);
   }
   if (v >= 8) {
     const _partitionIndexes = (m.partitionIndexes ?? []);
@@ -286,9 +292,13 @@ function encOffsetFetchRequestTopics(w: Writer, v: number, m: OffsetFetchRequest
 function decOffsetFetchRequestTopics(r: Reader, v: number): OffsetFetchRequestTopics {
   const flex = v >= 6;
   let name: string = "";
+  let topicId: string = "AAAAAAAAAAAAAAAAAAAAAA";
   let partitionIndexes: number[] = [];
-  if (v >= 8) {
+  if (v >= 8 && v <= 9) {
     name = flex ? r.compactString("groups[].topics[].name") : r.string("groups[].topics[].name");
+  }
+  if (v >= 10) {
+    topicId = r.uuid("groups[].topics[].topicId");
   }
   if (v >= 8) {
     {
@@ -314,12 +324,12 @@ function decOffsetFetchRequestTopics(r: Reader, v: number): OffsetFetchRequestTo
       (_unknownTags ??= []).push({ tag, data: r.raw(size, '<unknown tag>') });
     }
   }
-  const m: OffsetFetchRequestTopics = { name, partitionIndexes };
+  const m: OffsetFetchRequestTopics = { name, topicId, partitionIndexes };
   if (_unknownTags) m._unknownTags = _unknownTags;
   return m;
 }
 
-/** Writes the body of a OffsetFetchRequest in version v (0–9). */
+/** Writes the body of a OffsetFetchRequest in version v (0–10). */
 export function encodeOffsetFetchRequest(w: Writer, v: number, m: OffsetFetchRequest): void {
   encOffsetFetchRequest(w, v, m);
 }
@@ -647,8 +657,10 @@ function decOffsetFetchResponseGroup(r: Reader, v: number): OffsetFetchResponseG
 
 /** Per-topic results for the group. */
 export interface OffsetFetchResponseTopics {
-  /** Topic name. Versions 8+. */
+  /** Topic name (v8-9). Versions 8–9. */
   name: string;
+  /** Topic id (v10+); UNKNOWN_TOPIC_ID in the partitions when the coordinator does not know it. Versions 10+. */
+  topicId: string;
   /** Per-partition results for the topic. Versions 8+. */
   partitions: OffsetFetchResponsePartitions[];
   /** Tagged fields this version of kafkawire does not know, kept so they survive a decode and re-encode. */
@@ -657,9 +669,13 @@ export interface OffsetFetchResponseTopics {
 
 function encOffsetFetchResponseTopics(w: Writer, v: number, m: OffsetFetchResponseTopics): void {
   const flex = v >= 6;
-  if (v >= 8) {
+  if (v >= 8 && v <= 9) {
     const _name = m.name;
     flex ? w.compactString(_name) : w.string(_name);
+  }
+  if (v >= 10) {
+    const _topicId = m.topicId;
+    w.uuid(_topicId);
   }
   if (v >= 8) {
     const _partitions = m.partitions;
@@ -676,9 +692,13 @@ function encOffsetFetchResponseTopics(w: Writer, v: number, m: OffsetFetchRespon
 function decOffsetFetchResponseTopics(r: Reader, v: number): OffsetFetchResponseTopics {
   const flex = v >= 6;
   let name: string = "";
+  let topicId: string = "AAAAAAAAAAAAAAAAAAAAAA";
   let partitions: OffsetFetchResponsePartitions[] = [];
-  if (v >= 8) {
+  if (v >= 8 && v <= 9) {
     name = flex ? r.compactString("groups[].topics[].name") : r.string("groups[].topics[].name");
+  }
+  if (v >= 10) {
+    topicId = r.uuid("groups[].topics[].topicId");
   }
   if (v >= 8) {
     {
@@ -704,7 +724,7 @@ function decOffsetFetchResponseTopics(r: Reader, v: number): OffsetFetchResponse
       (_unknownTags ??= []).push({ tag, data: r.raw(size, '<unknown tag>') });
     }
   }
-  const m: OffsetFetchResponseTopics = { name, partitions };
+  const m: OffsetFetchResponseTopics = { name, topicId, partitions };
   if (_unknownTags) m._unknownTags = _unknownTags;
   return m;
 }
@@ -788,7 +808,7 @@ function decOffsetFetchResponsePartitions(r: Reader, v: number): OffsetFetchResp
   return m;
 }
 
-/** Writes the body of a OffsetFetchResponse in version v (0–9). */
+/** Writes the body of a OffsetFetchResponse in version v (0–10). */
 export function encodeOffsetFetchResponse(w: Writer, v: number, m: OffsetFetchResponse): void {
   encOffsetFetchResponse(w, v, m);
 }

@@ -5,10 +5,10 @@ import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
 import { EMPTY_BYTES, NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
-/** Describes classic groups: state, protocol and members with their metadata and assignments; sent by admin clients to the group coordinator. v3 can return the caller's authorized operations and v4 includes static member ids. */
-export const DescribeGroupsApi = { key: 15, name: 'DescribeGroups', minVersion: 0, maxVersion: 5, flexibleFrom: 5 } as const;
+/** Describes classic groups: state, protocol and members with their metadata and assignments; sent by admin clients to the group coordinator. v3 can return the caller's authorized operations v4 includes static member ids, and v6 answers GROUP_ID_NOT_FOUND (with a message) for a group that does not exist instead of describing it as Dead (KIP-1043). */
+export const DescribeGroupsApi = { key: 15, name: 'DescribeGroups', minVersion: 0, maxVersion: 6, flexibleFrom: 5 } as const;
 
-/** Describes classic groups: state, protocol and members with their metadata and assignments; sent by admin clients to the group coordinator. v3 can return the caller's authorized operations and v4 includes static member ids. */
+/** Describes classic groups: state, protocol and members with their metadata and assignments; sent by admin clients to the group coordinator. v3 can return the caller's authorized operations v4 includes static member ids, and v6 answers GROUP_ID_NOT_FOUND (with a message) for a group that does not exist instead of describing it as Dead (KIP-1043). */
 export interface DescribeGroupsRequest {
   /** Group ids to look up. */
   groups: string[];
@@ -68,7 +68,7 @@ function decDescribeGroupsRequest(r: Reader, v: number): DescribeGroupsRequest {
   return m;
 }
 
-/** Writes the body of a DescribeGroupsRequest in version v (0–5). */
+/** Writes the body of a DescribeGroupsRequest in version v (0–6). */
 export function encodeDescribeGroupsRequest(w: Writer, v: number, m: DescribeGroupsRequest): void {
   encDescribeGroupsRequest(w, v, m);
 }
@@ -142,6 +142,8 @@ function decDescribeGroupsResponse(r: Reader, v: number): DescribeGroupsResponse
 export interface DescribeGroupsResponseDescribedGroup {
   /** Error describing this group, 0 on success. */
   errorCode: number;
+  /** Broker's explanation of errorCode, or null (v6+). Versions 6+. */
+  errorMessage: string | null;
   /** Group id. */
   groupId: string;
   /** State name such as Stable, PreparingRebalance, CompletingRebalance, Empty or Dead; empty if unknown. */
@@ -162,6 +164,10 @@ function encDescribeGroupsResponseDescribedGroup(w: Writer, v: number, m: Descri
   const flex = v >= 5;
   const _errorCode = m.errorCode;
   w.int16(_errorCode);
+  if (v >= 6) {
+    const _errorMessage = m.errorMessage;
+    flex ? w.compactString(_errorMessage) : w.string(_errorMessage);
+  }
   const _groupId = m.groupId;
   flex ? w.compactString(_groupId) : w.string(_groupId);
   const _groupState = m.groupState;
@@ -187,6 +193,7 @@ function encDescribeGroupsResponseDescribedGroup(w: Writer, v: number, m: Descri
 function decDescribeGroupsResponseDescribedGroup(r: Reader, v: number): DescribeGroupsResponseDescribedGroup {
   const flex = v >= 5;
   let errorCode: number = 0;
+  let errorMessage: string | null = null;
   let groupId: string = "";
   let groupState: string = "";
   let protocolType: string = "";
@@ -194,6 +201,9 @@ function decDescribeGroupsResponseDescribedGroup(r: Reader, v: number): Describe
   let members: DescribeGroupsResponseDescribedGroupMember[] = [];
   let authorizedOperations: number = -2147483648;
   errorCode = r.int16("groups[].errorCode");
+  if (v >= 6) {
+    errorMessage = flex ? r.compactNullableString("groups[].errorMessage") : r.nullableString("groups[].errorMessage");
+  }
   groupId = flex ? r.compactString("groups[].groupId") : r.string("groups[].groupId");
   groupState = flex ? r.compactString("groups[].groupState") : r.string("groups[].groupState");
   protocolType = flex ? r.compactString("groups[].protocolType") : r.string("groups[].protocolType");
@@ -223,7 +233,7 @@ function decDescribeGroupsResponseDescribedGroup(r: Reader, v: number): Describe
       (_unknownTags ??= []).push({ tag, data: r.raw(size, '<unknown tag>') });
     }
   }
-  const m: DescribeGroupsResponseDescribedGroup = { errorCode, groupId, groupState, protocolType, protocolData, members, authorizedOperations };
+  const m: DescribeGroupsResponseDescribedGroup = { errorCode, errorMessage, groupId, groupState, protocolType, protocolData, members, authorizedOperations };
   if (_unknownTags) m._unknownTags = _unknownTags;
   return m;
 }
@@ -297,7 +307,7 @@ function decDescribeGroupsResponseDescribedGroupMember(r: Reader, v: number): De
   return m;
 }
 
-/** Writes the body of a DescribeGroupsResponse in version v (0–5). */
+/** Writes the body of a DescribeGroupsResponse in version v (0–6). */
 export function encodeDescribeGroupsResponse(w: Writer, v: number, m: DescribeGroupsResponse): void {
   encDescribeGroupsResponse(w, v, m);
 }

@@ -5,15 +5,19 @@ import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
 import { NO_TAGS, writeTags, type TaggedField, type TagWriter } from '../runtime.js';
 
-/** Reports which API keys and version ranges the broker supports, plus feature-flag information; sent by every client as the first request on a connection. Its response header stays non-flexible so it can be parsed before negotiation; v3 adds client software name/version and tagged feature fields (KIP-511, KIP-584), and v4 stops hiding features whose minimum version is 0. */
-export const ApiVersionsApi = { key: 18, name: 'ApiVersions', minVersion: 0, maxVersion: 4, flexibleFrom: 3 } as const;
+/** Reports which API keys and version ranges the broker supports, plus feature-flag information; sent by every client as the first request on a connection. Its response header stays non-flexible so it can be parsed before negotiation; v3 adds client software name/version and tagged feature fields (KIP-511, KIP-584), v4 stops hiding features whose minimum version is 0, and v5 lets the client name the cluster and node it means to reach, so a broker that is not that node answers REBOOTSTRAP_REQUIRED (KIP-1242). */
+export const ApiVersionsApi = { key: 18, name: 'ApiVersions', minVersion: 0, maxVersion: 5, flexibleFrom: 3 } as const;
 
-/** Reports which API keys and version ranges the broker supports, plus feature-flag information; sent by every client as the first request on a connection. Its response header stays non-flexible so it can be parsed before negotiation; v3 adds client software name/version and tagged feature fields (KIP-511, KIP-584), and v4 stops hiding features whose minimum version is 0. */
+/** Reports which API keys and version ranges the broker supports, plus feature-flag information; sent by every client as the first request on a connection. Its response header stays non-flexible so it can be parsed before negotiation; v3 adds client software name/version and tagged feature fields (KIP-511, KIP-584), v4 stops hiding features whose minimum version is 0, and v5 lets the client name the cluster and node it means to reach, so a broker that is not that node answers REBOOTSTRAP_REQUIRED (KIP-1242). */
 export interface ApiVersionsRequest {
   /** Name of the client library, for broker-side metrics (letters, digits, '.' and '-') (v3+). Versions 3+. */
   clientSoftwareName?: string;
   /** Version string of the client library, same character rules (v3+). Versions 3+. */
   clientSoftwareVersion?: string;
+  /** Cluster id the client expects to reach, or null when it does not know (v5+); sent together with nodeId. Versions 5+. */
+  clusterId?: string | null;
+  /** Broker id the client expects to reach, or -1 when it does not know (v5+). Versions 5+. */
+  nodeId?: number;
   /** Tagged fields this version of kafkawire does not know, kept so they survive a decode and re-encode. */
   _unknownTags?: TaggedField[];
 }
@@ -28,6 +32,14 @@ function encApiVersionsRequest(w: Writer, v: number, m: ApiVersionsRequest): voi
     const _clientSoftwareVersion = (m.clientSoftwareVersion ?? "");
     flex ? w.compactString(_clientSoftwareVersion) : w.string(_clientSoftwareVersion);
   }
+  if (v >= 5) {
+    const _clusterId = (m.clusterId === undefined ? null : m.clusterId);
+    flex ? w.compactString(_clusterId) : w.string(_clusterId);
+  }
+  if (v >= 5) {
+    const _nodeId = (m.nodeId ?? -1);
+    w.int32(_nodeId);
+  }
   if (flex) {
     writeTags(w, NO_TAGS, m._unknownTags);
   }
@@ -37,11 +49,19 @@ function decApiVersionsRequest(r: Reader, v: number): ApiVersionsRequest {
   const flex = v >= 3;
   let clientSoftwareName: string = "";
   let clientSoftwareVersion: string = "";
+  let clusterId: string | null = null;
+  let nodeId: number = -1;
   if (v >= 3) {
     clientSoftwareName = flex ? r.compactString("clientSoftwareName") : r.string("clientSoftwareName");
   }
   if (v >= 3) {
     clientSoftwareVersion = flex ? r.compactString("clientSoftwareVersion") : r.string("clientSoftwareVersion");
+  }
+  if (v >= 5) {
+    clusterId = flex ? r.compactNullableString("clusterId") : r.nullableString("clusterId");
+  }
+  if (v >= 5) {
+    nodeId = r.int32("nodeId");
   }
   let _unknownTags: TaggedField[] | undefined;
   if (flex) {
@@ -52,12 +72,12 @@ function decApiVersionsRequest(r: Reader, v: number): ApiVersionsRequest {
       (_unknownTags ??= []).push({ tag, data: r.raw(size, '<unknown tag>') });
     }
   }
-  const m: ApiVersionsRequest = { clientSoftwareName, clientSoftwareVersion };
+  const m: ApiVersionsRequest = { clientSoftwareName, clientSoftwareVersion, clusterId, nodeId };
   if (_unknownTags) m._unknownTags = _unknownTags;
   return m;
 }
 
-/** Writes the body of a ApiVersionsRequest in version v (0–4). */
+/** Writes the body of a ApiVersionsRequest in version v (0–5). */
 export function encodeApiVersionsRequest(w: Writer, v: number, m: ApiVersionsRequest): void {
   encApiVersionsRequest(w, v, m);
 }
@@ -401,7 +421,7 @@ function decApiVersionsResponseFinalizedFeatureKey(r: Reader, v: number): ApiVer
   return m;
 }
 
-/** Writes the body of a ApiVersionsResponse in version v (0–4). */
+/** Writes the body of a ApiVersionsResponse in version v (0–5). */
 export function encodeApiVersionsResponse(w: Writer, v: number, m: ApiVersionsResponse): void {
   encApiVersionsResponse(w, v, m);
 }

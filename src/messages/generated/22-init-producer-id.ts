@@ -5,10 +5,10 @@ import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
 import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
-/** Obtains a producer id and epoch for idempotent or transactional producing; sent by producers, to any broker when idempotent only, or to the transaction coordinator when transactional (which also fences older instances). v3 lets a producer pass its current id/epoch to recover with an epoch bump instead of a new id. */
-export const InitProducerIdApi = { key: 22, name: 'InitProducerId', minVersion: 0, maxVersion: 5, flexibleFrom: 2 } as const;
+/** Obtains a producer id and epoch for idempotent or transactional producing; sent by producers, to any broker when idempotent only, or to the transaction coordinator when transactional (which also fences older instances). v3 lets a producer pass its current id/epoch to recover with an epoch bump instead of a new id; v6 adds two-phase-commit options (KIP-939), which kafkawire leaves off; Kafka 4.4 still marks v6 unstable, so its brokers list it only with unstable.api.versions.enable. */
+export const InitProducerIdApi = { key: 22, name: 'InitProducerId', minVersion: 0, maxVersion: 6, flexibleFrom: 2 } as const;
 
-/** Obtains a producer id and epoch for idempotent or transactional producing; sent by producers, to any broker when idempotent only, or to the transaction coordinator when transactional (which also fences older instances). v3 lets a producer pass its current id/epoch to recover with an epoch bump instead of a new id. */
+/** Obtains a producer id and epoch for idempotent or transactional producing; sent by producers, to any broker when idempotent only, or to the transaction coordinator when transactional (which also fences older instances). v3 lets a producer pass its current id/epoch to recover with an epoch bump instead of a new id; v6 adds two-phase-commit options (KIP-939), which kafkawire leaves off; Kafka 4.4 still marks v6 unstable, so its brokers list it only with unstable.api.versions.enable. */
 export interface InitProducerIdRequest {
   /** Transactional id of the producer, or null for an idempotent-only producer. */
   transactionalId: string | null;
@@ -18,6 +18,10 @@ export interface InitProducerIdRequest {
   producerId?: bigint;
   /** Epoch currently held, checked against the coordinator's; -1 when requesting a fresh id (v3+). Versions 3+. */
   producerEpoch?: number;
+  /** Ask for two-phase commit, where an external coordinator decides the outcome (v6+, KIP-939); false here. Versions 6+. */
+  enable2Pc?: boolean;
+  /** Keep a prepared transaction open across the restart instead of aborting it (v6+, KIP-939); false here. Versions 6+. */
+  keepPreparedTxn?: boolean;
   /** Tagged fields this version of kafkawire does not know, kept so they survive a decode and re-encode. */
   _unknownTags?: TaggedField[];
 }
@@ -36,6 +40,14 @@ function encInitProducerIdRequest(w: Writer, v: number, m: InitProducerIdRequest
     const _producerEpoch = (m.producerEpoch ?? -1);
     w.int16(_producerEpoch);
   }
+  if (v >= 6) {
+    const _enable2Pc = (m.enable2Pc ?? false);
+    w.bool(_enable2Pc);
+  }
+  if (v >= 6) {
+    const _keepPreparedTxn = (m.keepPreparedTxn ?? false);
+    w.bool(_keepPreparedTxn);
+  }
   if (flex) {
     writeTags(w, NO_TAGS, m._unknownTags);
   }
@@ -47,6 +59,8 @@ function decInitProducerIdRequest(r: Reader, v: number): InitProducerIdRequest {
   let transactionTimeoutMs: number = 0;
   let producerId: bigint = -1n;
   let producerEpoch: number = -1;
+  let enable2Pc: boolean = false;
+  let keepPreparedTxn: boolean = false;
   transactionalId = flex ? r.compactNullableString("transactionalId") : r.nullableString("transactionalId");
   transactionTimeoutMs = r.int32("transactionTimeoutMs");
   if (v >= 3) {
@@ -54,6 +68,12 @@ function decInitProducerIdRequest(r: Reader, v: number): InitProducerIdRequest {
   }
   if (v >= 3) {
     producerEpoch = r.int16("producerEpoch");
+  }
+  if (v >= 6) {
+    enable2Pc = r.bool("enable2Pc");
+  }
+  if (v >= 6) {
+    keepPreparedTxn = r.bool("keepPreparedTxn");
   }
   let _unknownTags: TaggedField[] | undefined;
   if (flex) {
@@ -64,12 +84,12 @@ function decInitProducerIdRequest(r: Reader, v: number): InitProducerIdRequest {
       (_unknownTags ??= []).push({ tag, data: r.raw(size, '<unknown tag>') });
     }
   }
-  const m: InitProducerIdRequest = { transactionalId, transactionTimeoutMs, producerId, producerEpoch };
+  const m: InitProducerIdRequest = { transactionalId, transactionTimeoutMs, producerId, producerEpoch, enable2Pc, keepPreparedTxn };
   if (_unknownTags) m._unknownTags = _unknownTags;
   return m;
 }
 
-/** Writes the body of a InitProducerIdRequest in version v (0–5). */
+/** Writes the body of a InitProducerIdRequest in version v (0–6). */
 export function encodeInitProducerIdRequest(w: Writer, v: number, m: InitProducerIdRequest): void {
   encInitProducerIdRequest(w, v, m);
 }
@@ -89,6 +109,10 @@ export interface InitProducerIdResponse {
   producerId: bigint;
   /** Epoch to use with that producer id. */
   producerEpoch: number;
+  /** With keepPreparedTxn: producer id of the transaction still open, -1 when none (v6+). Versions 6+. */
+  ongoingTxnProducerId: bigint;
+  /** With keepPreparedTxn: epoch of that open transaction, -1 when none (v6+). Versions 6+. */
+  ongoingTxnProducerEpoch: number;
   /** Tagged fields this version of kafkawire does not know, kept so they survive a decode and re-encode. */
   _unknownTags?: TaggedField[];
 }
@@ -103,6 +127,14 @@ function encInitProducerIdResponse(w: Writer, v: number, m: InitProducerIdRespon
   w.int64(_producerId);
   const _producerEpoch = m.producerEpoch;
   w.int16(_producerEpoch);
+  if (v >= 6) {
+    const _ongoingTxnProducerId = m.ongoingTxnProducerId;
+    w.int64(_ongoingTxnProducerId);
+  }
+  if (v >= 6) {
+    const _ongoingTxnProducerEpoch = m.ongoingTxnProducerEpoch;
+    w.int16(_ongoingTxnProducerEpoch);
+  }
   if (flex) {
     writeTags(w, NO_TAGS, m._unknownTags);
   }
@@ -114,10 +146,18 @@ function decInitProducerIdResponse(r: Reader, v: number): InitProducerIdResponse
   let errorCode: number = 0;
   let producerId: bigint = -1n;
   let producerEpoch: number = 0;
+  let ongoingTxnProducerId: bigint = -1n;
+  let ongoingTxnProducerEpoch: number = -1;
   throttleTimeMs = r.int32("throttleTimeMs");
   errorCode = r.int16("errorCode");
   producerId = r.int64("producerId");
   producerEpoch = r.int16("producerEpoch");
+  if (v >= 6) {
+    ongoingTxnProducerId = r.int64("ongoingTxnProducerId");
+  }
+  if (v >= 6) {
+    ongoingTxnProducerEpoch = r.int16("ongoingTxnProducerEpoch");
+  }
   let _unknownTags: TaggedField[] | undefined;
   if (flex) {
     const nTags = r.arrayLength(true, "InitProducerIdResponse.<tagged fields>") + 1;
@@ -127,12 +167,12 @@ function decInitProducerIdResponse(r: Reader, v: number): InitProducerIdResponse
       (_unknownTags ??= []).push({ tag, data: r.raw(size, '<unknown tag>') });
     }
   }
-  const m: InitProducerIdResponse = { throttleTimeMs, errorCode, producerId, producerEpoch };
+  const m: InitProducerIdResponse = { throttleTimeMs, errorCode, producerId, producerEpoch, ongoingTxnProducerId, ongoingTxnProducerEpoch };
   if (_unknownTags) m._unknownTags = _unknownTags;
   return m;
 }
 
-/** Writes the body of a InitProducerIdResponse in version v (0–5). */
+/** Writes the body of a InitProducerIdResponse in version v (0–6). */
 export function encodeInitProducerIdResponse(w: Writer, v: number, m: InitProducerIdResponse): void {
   encInitProducerIdResponse(w, v, m);
 }

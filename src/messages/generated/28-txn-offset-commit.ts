@@ -5,10 +5,10 @@ import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
 import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
-/** Commits consumer-group offsets as part of a transaction, becoming visible only if the transaction commits; sent by transactional producers to the group coordinator after AddOffsetsToTxn. v2 adds the leader epoch and v3 adds group member identity so stale producers can be fenced (KIP-447). */
-export const TxnOffsetCommitApi = { key: 28, name: 'TxnOffsetCommit', minVersion: 0, maxVersion: 4, flexibleFrom: 3 } as const;
+/** Commits consumer-group offsets as part of a transaction, becoming visible only if the transaction commits; sent by transactional producers to the group coordinator after AddOffsetsToTxn. v2 adds the leader epoch and v3 adds group member identity so stale producers can be fenced (KIP-447). v4 may answer TRANSACTION_ABORTABLE; v5 marks a client that uses transaction version 2, where the coordinator adds the group to the transaction itself (KIP-890), so a client that still sends AddOffsetsToTxn stays at v4; v6 names topics by id instead of by name (KIP-1319). */
+export const TxnOffsetCommitApi = { key: 28, name: 'TxnOffsetCommit', minVersion: 0, maxVersion: 6, flexibleFrom: 3 } as const;
 
-/** Commits consumer-group offsets as part of a transaction, becoming visible only if the transaction commits; sent by transactional producers to the group coordinator after AddOffsetsToTxn. v2 adds the leader epoch and v3 adds group member identity so stale producers can be fenced (KIP-447). */
+/** Commits consumer-group offsets as part of a transaction, becoming visible only if the transaction commits; sent by transactional producers to the group coordinator after AddOffsetsToTxn. v2 adds the leader epoch and v3 adds group member identity so stale producers can be fenced (KIP-447). v4 may answer TRANSACTION_ABORTABLE; v5 marks a client that uses transaction version 2, where the coordinator adds the group to the transaction itself (KIP-890), so a client that still sends AddOffsetsToTxn stays at v4; v6 names topics by id instead of by name (KIP-1319). */
 export interface TxnOffsetCommitRequest {
   /** Transactional id of the transaction. */
   transactionalId: string;
@@ -18,7 +18,7 @@ export interface TxnOffsetCommitRequest {
   producerId: bigint;
   /** Producer epoch, used for fencing. */
   producerEpoch: number;
-  /** Group generation of the consumer whose progress is committed, -1 if not known (v3+). Versions 3+. */
+  /** Group generation (classic protocol) or member epoch (KIP-848 consumer protocol) of the consumer whose progress is committed, -1 if not known (v3+). Versions 3+. */
   generationId?: number;
   /** Member id of that consumer, empty if not known (v3+). Versions 3+. */
   memberId?: string;
@@ -114,8 +114,10 @@ function decTxnOffsetCommitRequest(r: Reader, v: number): TxnOffsetCommitRequest
 
 /** Offsets to store, grouped by topic. */
 export interface TxnOffsetCommitRequestTopic {
-  /** Topic name. */
-  name: string;
+  /** Topic name (up to v5). Versions 0–5. */
+  name?: string;
+  /** Topic id (v6+, which no longer sends names). Versions 6+. */
+  topicId?: string;
   /** Partitions of the topic to commit. */
   partitions: TxnOffsetCommitRequestPartition[];
   /** Tagged fields this version of kafkawire does not know, kept so they survive a decode and re-encode. */
@@ -124,8 +126,14 @@ export interface TxnOffsetCommitRequestTopic {
 
 function encTxnOffsetCommitRequestTopic(w: Writer, v: number, m: TxnOffsetCommitRequestTopic): void {
   const flex = v >= 3;
-  const _name = m.name;
-  flex ? w.compactString(_name) : w.string(_name);
+  if (v <= 5) {
+    const _name = (m.name ?? "");
+    flex ? w.compactString(_name) : w.string(_name);
+  }
+  if (v >= 6) {
+    const _topicId = (m.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA");
+    w.uuid(_topicId);
+  }
   const _partitions = m.partitions;
   w.arrayLength(_partitions.length, flex);
   for (const e of _partitions) {
@@ -139,8 +147,14 @@ function encTxnOffsetCommitRequestTopic(w: Writer, v: number, m: TxnOffsetCommit
 function decTxnOffsetCommitRequestTopic(r: Reader, v: number): TxnOffsetCommitRequestTopic {
   const flex = v >= 3;
   let name: string = "";
+  let topicId: string = "AAAAAAAAAAAAAAAAAAAAAA";
   let partitions: TxnOffsetCommitRequestPartition[] = [];
-  name = flex ? r.compactString("topics[].name") : r.string("topics[].name");
+  if (v <= 5) {
+    name = flex ? r.compactString("topics[].name") : r.string("topics[].name");
+  }
+  if (v >= 6) {
+    topicId = r.uuid("topics[].topicId");
+  }
   {
     const n = r.arrayLength(flex, "topics[].partitions");
     if (n < 0) r.fail('null array where one is required', "topics[].partitions");
@@ -163,7 +177,7 @@ function decTxnOffsetCommitRequestTopic(r: Reader, v: number): TxnOffsetCommitRe
       (_unknownTags ??= []).push({ tag, data: r.raw(size, '<unknown tag>') });
     }
   }
-  const m: TxnOffsetCommitRequestTopic = { name, partitions };
+  const m: TxnOffsetCommitRequestTopic = { name, topicId, partitions };
   if (_unknownTags) m._unknownTags = _unknownTags;
   return m;
 }
@@ -225,7 +239,7 @@ function decTxnOffsetCommitRequestPartition(r: Reader, v: number): TxnOffsetComm
   return m;
 }
 
-/** Writes the body of a TxnOffsetCommitRequest in version v (0–4). */
+/** Writes the body of a TxnOffsetCommitRequest in version v (0–6). */
 export function encodeTxnOffsetCommitRequest(w: Writer, v: number, m: TxnOffsetCommitRequest): void {
   encTxnOffsetCommitRequest(w, v, m);
 }
@@ -293,8 +307,10 @@ function decTxnOffsetCommitResponse(r: Reader, v: number): TxnOffsetCommitRespon
 
 /** Per-topic results. */
 export interface TxnOffsetCommitResponseTopic {
-  /** Topic name. */
+  /** Topic name (up to v5). Versions 0–5. */
   name: string;
+  /** Topic id (v6+); UNKNOWN_TOPIC_ID in the partitions when the coordinator does not know it. Versions 6+. */
+  topicId: string;
   /** Per-partition results for the topic. */
   partitions: TxnOffsetCommitResponsePartition[];
   /** Tagged fields this version of kafkawire does not know, kept so they survive a decode and re-encode. */
@@ -303,8 +319,14 @@ export interface TxnOffsetCommitResponseTopic {
 
 function encTxnOffsetCommitResponseTopic(w: Writer, v: number, m: TxnOffsetCommitResponseTopic): void {
   const flex = v >= 3;
-  const _name = m.name;
-  flex ? w.compactString(_name) : w.string(_name);
+  if (v <= 5) {
+    const _name = m.name;
+    flex ? w.compactString(_name) : w.string(_name);
+  }
+  if (v >= 6) {
+    const _topicId = m.topicId;
+    w.uuid(_topicId);
+  }
   const _partitions = m.partitions;
   w.arrayLength(_partitions.length, flex);
   for (const e of _partitions) {
@@ -318,8 +340,14 @@ function encTxnOffsetCommitResponseTopic(w: Writer, v: number, m: TxnOffsetCommi
 function decTxnOffsetCommitResponseTopic(r: Reader, v: number): TxnOffsetCommitResponseTopic {
   const flex = v >= 3;
   let name: string = "";
+  let topicId: string = "AAAAAAAAAAAAAAAAAAAAAA";
   let partitions: TxnOffsetCommitResponsePartition[] = [];
-  name = flex ? r.compactString("topics[].name") : r.string("topics[].name");
+  if (v <= 5) {
+    name = flex ? r.compactString("topics[].name") : r.string("topics[].name");
+  }
+  if (v >= 6) {
+    topicId = r.uuid("topics[].topicId");
+  }
   {
     const n = r.arrayLength(flex, "topics[].partitions");
     if (n < 0) r.fail('null array where one is required', "topics[].partitions");
@@ -342,7 +370,7 @@ function decTxnOffsetCommitResponseTopic(r: Reader, v: number): TxnOffsetCommitR
       (_unknownTags ??= []).push({ tag, data: r.raw(size, '<unknown tag>') });
     }
   }
-  const m: TxnOffsetCommitResponseTopic = { name, partitions };
+  const m: TxnOffsetCommitResponseTopic = { name, topicId, partitions };
   if (_unknownTags) m._unknownTags = _unknownTags;
   return m;
 }
@@ -388,7 +416,7 @@ function decTxnOffsetCommitResponsePartition(r: Reader, v: number): TxnOffsetCom
   return m;
 }
 
-/** Writes the body of a TxnOffsetCommitResponse in version v (0–4). */
+/** Writes the body of a TxnOffsetCommitResponse in version v (0–6). */
 export function encodeTxnOffsetCommitResponse(w: Writer, v: number, m: TxnOffsetCommitResponse): void {
   encTxnOffsetCommitResponse(w, v, m);
 }

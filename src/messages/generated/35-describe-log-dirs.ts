@@ -5,10 +5,10 @@ import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
 import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
-/** Lists the log directories of the receiving broker with the size and lag of each partition replica stored in them, and (v4+) the volume's total and usable space. Sent by admin clients to each broker of interest; v2 became flexible, v3 added a top-level error code, v4 added disk space figures. */
-export const DescribeLogDirsApi = { key: 35, name: 'DescribeLogDirs', minVersion: 0, maxVersion: 4, flexibleFrom: 2 } as const;
+/** Lists the log directories of the receiving broker with the size and lag of each partition replica stored in them, and (v4+) the volume's total and usable space. Sent by admin clients to each broker of interest; v2 became flexible, v3 added a top-level error code, v4 added disk space figures, v5 says whether each directory is cordoned. */
+export const DescribeLogDirsApi = { key: 35, name: 'DescribeLogDirs', minVersion: 0, maxVersion: 5, flexibleFrom: 2 } as const;
 
-/** Lists the log directories of the receiving broker with the size and lag of each partition replica stored in them, and (v4+) the volume's total and usable space. Sent by admin clients to each broker of interest; v2 became flexible, v3 added a top-level error code, v4 added disk space figures. */
+/** Lists the log directories of the receiving broker with the size and lag of each partition replica stored in them, and (v4+) the volume's total and usable space. Sent by admin clients to each broker of interest; v2 became flexible, v3 added a top-level error code, v4 added disk space figures, v5 says whether each directory is cordoned. */
 export interface DescribeLogDirsRequest {
   /** Partitions to report on, or null for all partitions on the broker. */
   topics: DescribeLogDirsRequestDescribableLogDirTopic[] | null;
@@ -114,7 +114,7 @@ function decDescribeLogDirsRequestDescribableLogDirTopic(r: Reader, v: number): 
   return m;
 }
 
-/** Writes the body of a DescribeLogDirsRequest in version v (0–4). */
+/** Writes the body of a DescribeLogDirsRequest in version v (0–5). */
 export function encodeDescribeLogDirsRequest(w: Writer, v: number, m: DescribeLogDirsRequest): void {
   encDescribeLogDirsRequest(w, v, m);
 }
@@ -202,6 +202,8 @@ export interface DescribeLogDirsResponseDescribeLogDirsResult {
   totalBytes: bigint;
   /** Free space usable on that volume in bytes, -1 if unknown. Versions 4+. */
   usableBytes: bigint;
+  /** True when the directory is cordoned: the broker puts no new replicas in it (v5+). Versions 5+. */
+  isCordoned: boolean;
   /** Tagged fields this version of kafkawire does not know, kept so they survive a decode and re-encode. */
   _unknownTags?: TaggedField[];
 }
@@ -225,6 +227,10 @@ function encDescribeLogDirsResponseDescribeLogDirsResult(w: Writer, v: number, m
     const _usableBytes = m.usableBytes;
     w.int64(_usableBytes);
   }
+  if (v >= 5) {
+    const _isCordoned = m.isCordoned;
+    w.bool(_isCordoned);
+  }
   if (flex) {
     writeTags(w, NO_TAGS, m._unknownTags);
   }
@@ -237,6 +243,7 @@ function decDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, v: number): 
   let topics: DescribeLogDirsResponseDescribeLogDirsTopic[] = [];
   let totalBytes: bigint = -1n;
   let usableBytes: bigint = -1n;
+  let isCordoned: boolean = false;
   errorCode = r.int16("results[].errorCode");
   logDir = flex ? r.compactString("results[].logDir") : r.string("results[].logDir");
   {
@@ -258,6 +265,9 @@ function decDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, v: number): 
   if (v >= 4) {
     usableBytes = r.int64("results[].usableBytes");
   }
+  if (v >= 5) {
+    isCordoned = r.bool("results[].isCordoned");
+  }
   let _unknownTags: TaggedField[] | undefined;
   if (flex) {
     const nTags = r.arrayLength(true, "DescribeLogDirsResponseDescribeLogDirsResult.<tagged fields>") + 1;
@@ -267,7 +277,7 @@ function decDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, v: number): 
       (_unknownTags ??= []).push({ tag, data: r.raw(size, '<unknown tag>') });
     }
   }
-  const m: DescribeLogDirsResponseDescribeLogDirsResult = { errorCode, logDir, topics, totalBytes, usableBytes };
+  const m: DescribeLogDirsResponseDescribeLogDirsResult = { errorCode, logDir, topics, totalBytes, usableBytes, isCordoned };
   if (_unknownTags) m._unknownTags = _unknownTags;
   return m;
 }
@@ -381,7 +391,7 @@ function decDescribeLogDirsResponseDescribeLogDirsPartition(r: Reader, v: number
   return m;
 }
 
-/** Writes the body of a DescribeLogDirsResponse in version v (0–4). */
+/** Writes the body of a DescribeLogDirsResponse in version v (0–5). */
 export function encodeDescribeLogDirsResponse(w: Writer, v: number, m: DescribeLogDirsResponse): void {
   encDescribeLogDirsResponse(w, v, m);
 }

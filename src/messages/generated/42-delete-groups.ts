@@ -5,10 +5,10 @@ import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
 import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
-/** Deletes consumer groups together with their committed offsets; only groups with no active members can be deleted. Sent by admin clients to the coordinator of each group; v2 became flexible. */
-export const DeleteGroupsApi = { key: 42, name: 'DeleteGroups', minVersion: 0, maxVersion: 2, flexibleFrom: 2 } as const;
+/** Deletes consumer groups together with their committed offsets; only groups with no active members can be deleted. Sent by admin clients to the coordinator of each group; v2 became flexible; v3 adds a per-group error message (the request is unchanged). */
+export const DeleteGroupsApi = { key: 42, name: 'DeleteGroups', minVersion: 0, maxVersion: 3, flexibleFrom: 2 } as const;
 
-/** Deletes consumer groups together with their committed offsets; only groups with no active members can be deleted. Sent by admin clients to the coordinator of each group; v2 became flexible. */
+/** Deletes consumer groups together with their committed offsets; only groups with no active members can be deleted. Sent by admin clients to the coordinator of each group; v2 became flexible; v3 adds a per-group error message (the request is unchanged). */
 export interface DeleteGroupsRequest {
   /** Groups to delete, by ID. */
   groupsNames: string[];
@@ -58,7 +58,7 @@ function decDeleteGroupsRequest(r: Reader, v: number): DeleteGroupsRequest {
   return m;
 }
 
-/** Writes the body of a DeleteGroupsRequest in version v (0–2). */
+/** Writes the body of a DeleteGroupsRequest in version v (0–3). */
 export function encodeDeleteGroupsRequest(w: Writer, v: number, m: DeleteGroupsRequest): void {
   encDeleteGroupsRequest(w, v, m);
 }
@@ -130,6 +130,8 @@ export interface DeleteGroupsResponseDeletableGroupResult {
   groupId: string;
   /** Error for this group (e.g. NON_EMPTY_GROUP), 0 on success. */
   errorCode: number;
+  /** Broker's explanation of errorCode, or null (v3+). Versions 3+. */
+  errorMessage: string | null;
   /** Tagged fields this version of kafkawire does not know, kept so they survive a decode and re-encode. */
   _unknownTags?: TaggedField[];
 }
@@ -140,6 +142,10 @@ function encDeleteGroupsResponseDeletableGroupResult(w: Writer, v: number, m: De
   flex ? w.compactString(_groupId) : w.string(_groupId);
   const _errorCode = m.errorCode;
   w.int16(_errorCode);
+  if (v >= 3) {
+    const _errorMessage = m.errorMessage;
+    flex ? w.compactString(_errorMessage) : w.string(_errorMessage);
+  }
   if (flex) {
     writeTags(w, NO_TAGS, m._unknownTags);
   }
@@ -149,8 +155,12 @@ function decDeleteGroupsResponseDeletableGroupResult(r: Reader, v: number): Dele
   const flex = v >= 2;
   let groupId: string = "";
   let errorCode: number = 0;
+  let errorMessage: string | null = null;
   groupId = flex ? r.compactString("results[].groupId") : r.string("results[].groupId");
   errorCode = r.int16("results[].errorCode");
+  if (v >= 3) {
+    errorMessage = flex ? r.compactNullableString("results[].errorMessage") : r.nullableString("results[].errorMessage");
+  }
   let _unknownTags: TaggedField[] | undefined;
   if (flex) {
     const nTags = r.arrayLength(true, "DeleteGroupsResponseDeletableGroupResult.<tagged fields>") + 1;
@@ -160,12 +170,12 @@ function decDeleteGroupsResponseDeletableGroupResult(r: Reader, v: number): Dele
       (_unknownTags ??= []).push({ tag, data: r.raw(size, '<unknown tag>') });
     }
   }
-  const m: DeleteGroupsResponseDeletableGroupResult = { groupId, errorCode };
+  const m: DeleteGroupsResponseDeletableGroupResult = { groupId, errorCode, errorMessage };
   if (_unknownTags) m._unknownTags = _unknownTags;
   return m;
 }
 
-/** Writes the body of a DeleteGroupsResponse in version v (0–2). */
+/** Writes the body of a DeleteGroupsResponse in version v (0–3). */
 export function encodeDeleteGroupsResponse(w: Writer, v: number, m: DeleteGroupsResponse): void {
   encDeleteGroupsResponse(w, v, m);
 }

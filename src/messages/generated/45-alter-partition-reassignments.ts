@@ -5,13 +5,15 @@ import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
 import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
-/** Starts, changes or cancels moves of partition replicas to new sets of brokers. Sent by admin clients (KIP-455) to the controller or any broker, which forwards it; the request returns once the reassignment is accepted, not when it finishes. */
-export const AlterPartitionReassignmentsApi = { key: 45, name: 'AlterPartitionReassignments', minVersion: 0, maxVersion: 0, flexibleFrom: 0 } as const;
+/** Starts, changes or cancels moves of partition replicas to new sets of brokers. Sent by admin clients (KIP-455) to the controller or any broker, which forwards it; the request returns once the reassignment is accepted, not when it finishes. v1 lets the caller forbid moves that change a partition's replication factor. */
+export const AlterPartitionReassignmentsApi = { key: 45, name: 'AlterPartitionReassignments', minVersion: 0, maxVersion: 1, flexibleFrom: 0 } as const;
 
-/** Starts, changes or cancels moves of partition replicas to new sets of brokers. Sent by admin clients (KIP-455) to the controller or any broker, which forwards it; the request returns once the reassignment is accepted, not when it finishes. */
+/** Starts, changes or cancels moves of partition replicas to new sets of brokers. Sent by admin clients (KIP-455) to the controller or any broker, which forwards it; the request returns once the reassignment is accepted, not when it finishes. v1 lets the caller forbid moves that change a partition's replication factor. */
 export interface AlterPartitionReassignmentsRequest {
   /** How long in milliseconds to wait for the request to be processed. */
   timeoutMs?: number;
+  /** When false, the broker refuses a target replica list whose length differs from the current one (v1+); true (the default) allows it. Versions 1+. */
+  allowReplicationFactorChange?: boolean;
   /** Topics with partitions to reassign. */
   topics: AlterPartitionReassignmentsRequestReassignableTopic[];
   /** Tagged fields this version of kafkawire does not know, kept so they survive a decode and re-encode. */
@@ -21,6 +23,10 @@ export interface AlterPartitionReassignmentsRequest {
 function encAlterPartitionReassignmentsRequest(w: Writer, v: number, m: AlterPartitionReassignmentsRequest): void {
   const _timeoutMs = (m.timeoutMs ?? 60000);
   w.int32(_timeoutMs);
+  if (v >= 1) {
+    const _allowReplicationFactorChange = (m.allowReplicationFactorChange ?? true);
+    w.bool(_allowReplicationFactorChange);
+  }
   const _topics = m.topics;
   w.arrayLength(_topics.length, true);
   for (const e of _topics) {
@@ -31,8 +37,12 @@ function encAlterPartitionReassignmentsRequest(w: Writer, v: number, m: AlterPar
 
 function decAlterPartitionReassignmentsRequest(r: Reader, v: number): AlterPartitionReassignmentsRequest {
   let timeoutMs: number = 60000;
+  let allowReplicationFactorChange: boolean = true;
   let topics: AlterPartitionReassignmentsRequestReassignableTopic[] = [];
   timeoutMs = r.int32("timeoutMs");
+  if (v >= 1) {
+    allowReplicationFactorChange = r.bool("allowReplicationFactorChange");
+  }
   {
     const n = r.arrayLength(true, "topics");
     if (n < 0) r.fail('null array where one is required', "topics");
@@ -53,7 +63,7 @@ function decAlterPartitionReassignmentsRequest(r: Reader, v: number): AlterParti
     const size = r.uvarint('<tag size>');
     (_unknownTags ??= []).push({ tag, data: r.raw(size, '<unknown tag>') });
   }
-  const m: AlterPartitionReassignmentsRequest = { timeoutMs, topics };
+  const m: AlterPartitionReassignmentsRequest = { timeoutMs, allowReplicationFactorChange, topics };
   if (_unknownTags) m._unknownTags = _unknownTags;
   return m;
 }
@@ -158,7 +168,7 @@ function decAlterPartitionReassignmentsRequestReassignablePartition(r: Reader, v
   return m;
 }
 
-/** Writes the body of a AlterPartitionReassignmentsRequest in version v (0–0). */
+/** Writes the body of a AlterPartitionReassignmentsRequest in version v (0–1). */
 export function encodeAlterPartitionReassignmentsRequest(w: Writer, v: number, m: AlterPartitionReassignmentsRequest): void {
   encAlterPartitionReassignmentsRequest(w, v, m);
 }
@@ -172,6 +182,8 @@ export function decodeAlterPartitionReassignmentsRequest(r: Reader, v: number): 
 export interface AlterPartitionReassignmentsResponse {
   /** Milliseconds the response was delayed because the client hit a quota; 0 if not throttled. */
   throttleTimeMs: number;
+  /** Echo of the request's allowReplicationFactorChange (v1+). Versions 1+. */
+  allowReplicationFactorChange: boolean;
   /** Request-level error code, 0 on success. */
   errorCode: number;
   /** Request-level error detail, or null. */
@@ -185,6 +197,10 @@ export interface AlterPartitionReassignmentsResponse {
 function encAlterPartitionReassignmentsResponse(w: Writer, v: number, m: AlterPartitionReassignmentsResponse): void {
   const _throttleTimeMs = m.throttleTimeMs;
   w.int32(_throttleTimeMs);
+  if (v >= 1) {
+    const _allowReplicationFactorChange = m.allowReplicationFactorChange;
+    w.bool(_allowReplicationFactorChange);
+  }
   const _errorCode = m.errorCode;
   w.int16(_errorCode);
   const _errorMessage = m.errorMessage;
@@ -199,10 +215,14 @@ function encAlterPartitionReassignmentsResponse(w: Writer, v: number, m: AlterPa
 
 function decAlterPartitionReassignmentsResponse(r: Reader, v: number): AlterPartitionReassignmentsResponse {
   let throttleTimeMs: number = 0;
+  let allowReplicationFactorChange: boolean = true;
   let errorCode: number = 0;
   let errorMessage: string | null = "";
   let responses: AlterPartitionReassignmentsResponseReassignableTopicResponse[] = [];
   throttleTimeMs = r.int32("throttleTimeMs");
+  if (v >= 1) {
+    allowReplicationFactorChange = r.bool("allowReplicationFactorChange");
+  }
   errorCode = r.int16("errorCode");
   errorMessage = r.compactNullableString("errorMessage");
   {
@@ -225,7 +245,7 @@ function decAlterPartitionReassignmentsResponse(r: Reader, v: number): AlterPart
     const size = r.uvarint('<tag size>');
     (_unknownTags ??= []).push({ tag, data: r.raw(size, '<unknown tag>') });
   }
-  const m: AlterPartitionReassignmentsResponse = { throttleTimeMs, errorCode, errorMessage, responses };
+  const m: AlterPartitionReassignmentsResponse = { throttleTimeMs, allowReplicationFactorChange, errorCode, errorMessage, responses };
   if (_unknownTags) m._unknownTags = _unknownTags;
   return m;
 }
@@ -321,7 +341,7 @@ function decAlterPartitionReassignmentsResponseReassignablePartitionResponse(r: 
   return m;
 }
 
-/** Writes the body of a AlterPartitionReassignmentsResponse in version v (0–0). */
+/** Writes the body of a AlterPartitionReassignmentsResponse in version v (0–1). */
 export function encodeAlterPartitionReassignmentsResponse(w: Writer, v: number, m: AlterPartitionReassignmentsResponse): void {
   encAlterPartitionReassignmentsResponse(w, v, m);
 }

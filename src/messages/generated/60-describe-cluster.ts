@@ -5,15 +5,17 @@ import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
 import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
-/** Returns the cluster ID, the controller and the list of brokers (or, from v1, controllers), and optionally the caller's cluster-level permissions; admin clients use it instead of Metadata to describe the cluster (KIP-700). v1 added endpointType so clients bootstrapping against controllers can discover them (KIP-919). */
-export const DescribeClusterApi = { key: 60, name: 'DescribeCluster', minVersion: 0, maxVersion: 1, flexibleFrom: 0 } as const;
+/** Returns the cluster ID, the controller and the list of brokers (or, from v1, controllers), and optionally the caller's cluster-level permissions; admin clients use it instead of Metadata to describe the cluster (KIP-700). v1 added endpointType so clients bootstrapping against controllers can discover them (KIP-919); v2 can list fenced brokers too and flags them (KIP-1073). */
+export const DescribeClusterApi = { key: 60, name: 'DescribeCluster', minVersion: 0, maxVersion: 2, flexibleFrom: 0 } as const;
 
-/** Returns the cluster ID, the controller and the list of brokers (or, from v1, controllers), and optionally the caller's cluster-level permissions; admin clients use it instead of Metadata to describe the cluster (KIP-700). v1 added endpointType so clients bootstrapping against controllers can discover them (KIP-919). */
+/** Returns the cluster ID, the controller and the list of brokers (or, from v1, controllers), and optionally the caller's cluster-level permissions; admin clients use it instead of Metadata to describe the cluster (KIP-700). v1 added endpointType so clients bootstrapping against controllers can discover them (KIP-919); v2 can list fenced brokers too and flags them (KIP-1073). */
 export interface DescribeClusterRequest {
   /** When true, the response lists the operations the caller may perform on the cluster. */
   includeClusterAuthorizedOperations: boolean;
   /** Which nodes to describe: 1 brokers (default), 2 controllers. Versions 1+. */
   endpointType?: number;
+  /** When true, fenced brokers are listed as well (v2+). Versions 2+. */
+  includeFencedBrokers?: boolean;
   /** Tagged fields this version of kafkawire does not know, kept so they survive a decode and re-encode. */
   _unknownTags?: TaggedField[];
 }
@@ -25,15 +27,23 @@ function encDescribeClusterRequest(w: Writer, v: number, m: DescribeClusterReque
     const _endpointType = (m.endpointType ?? 1);
     w.int8(_endpointType);
   }
+  if (v >= 2) {
+    const _includeFencedBrokers = (m.includeFencedBrokers ?? false);
+    w.bool(_includeFencedBrokers);
+  }
   writeTags(w, NO_TAGS, m._unknownTags);
 }
 
 function decDescribeClusterRequest(r: Reader, v: number): DescribeClusterRequest {
   let includeClusterAuthorizedOperations: boolean = false;
   let endpointType: number = 1;
+  let includeFencedBrokers: boolean = false;
   includeClusterAuthorizedOperations = r.bool("includeClusterAuthorizedOperations");
   if (v >= 1) {
     endpointType = r.int8("endpointType");
+  }
+  if (v >= 2) {
+    includeFencedBrokers = r.bool("includeFencedBrokers");
   }
   let _unknownTags: TaggedField[] | undefined;
   const nTags = r.arrayLength(true, "DescribeClusterRequest.<tagged fields>") + 1;
@@ -42,12 +52,12 @@ function decDescribeClusterRequest(r: Reader, v: number): DescribeClusterRequest
     const size = r.uvarint('<tag size>');
     (_unknownTags ??= []).push({ tag, data: r.raw(size, '<unknown tag>') });
   }
-  const m: DescribeClusterRequest = { includeClusterAuthorizedOperations, endpointType };
+  const m: DescribeClusterRequest = { includeClusterAuthorizedOperations, endpointType, includeFencedBrokers };
   if (_unknownTags) m._unknownTags = _unknownTags;
   return m;
 }
 
-/** Writes the body of a DescribeClusterRequest in version v (0–1). */
+/** Writes the body of a DescribeClusterRequest in version v (0–2). */
 export function encodeDescribeClusterRequest(w: Writer, v: number, m: DescribeClusterRequest): void {
   encDescribeClusterRequest(w, v, m);
 }
@@ -157,6 +167,8 @@ export interface DescribeClusterResponseDescribeClusterBroker {
   port: number;
   /** Rack, or null if none is configured. */
   rack: string | null;
+  /** True when the broker is fenced (v2+). Versions 2+. */
+  isFenced: boolean;
   /** Tagged fields this version of kafkawire does not know, kept so they survive a decode and re-encode. */
   _unknownTags?: TaggedField[];
 }
@@ -170,6 +182,10 @@ function encDescribeClusterResponseDescribeClusterBroker(w: Writer, v: number, m
   w.int32(_port);
   const _rack = m.rack;
   w.compactString(_rack);
+  if (v >= 2) {
+    const _isFenced = m.isFenced;
+    w.bool(_isFenced);
+  }
   writeTags(w, NO_TAGS, m._unknownTags);
 }
 
@@ -178,10 +194,14 @@ function decDescribeClusterResponseDescribeClusterBroker(r: Reader, v: number): 
   let host: string = "";
   let port: number = 0;
   let rack: string | null = null;
+  let isFenced: boolean = false;
   brokerId = r.int32("brokers[].brokerId");
   host = r.compactString("brokers[].host");
   port = r.int32("brokers[].port");
   rack = r.compactNullableString("brokers[].rack");
+  if (v >= 2) {
+    isFenced = r.bool("brokers[].isFenced");
+  }
   let _unknownTags: TaggedField[] | undefined;
   const nTags = r.arrayLength(true, "DescribeClusterResponseDescribeClusterBroker.<tagged fields>") + 1;
   for (let i = 0; i < nTags; i++) {
@@ -189,12 +209,12 @@ function decDescribeClusterResponseDescribeClusterBroker(r: Reader, v: number): 
     const size = r.uvarint('<tag size>');
     (_unknownTags ??= []).push({ tag, data: r.raw(size, '<unknown tag>') });
   }
-  const m: DescribeClusterResponseDescribeClusterBroker = { brokerId, host, port, rack };
+  const m: DescribeClusterResponseDescribeClusterBroker = { brokerId, host, port, rack, isFenced };
   if (_unknownTags) m._unknownTags = _unknownTags;
   return m;
 }
 
-/** Writes the body of a DescribeClusterResponse in version v (0–1). */
+/** Writes the body of a DescribeClusterResponse in version v (0–2). */
 export function encodeDescribeClusterResponse(w: Writer, v: number, m: DescribeClusterResponse): void {
   encDescribeClusterResponse(w, v, m);
 }

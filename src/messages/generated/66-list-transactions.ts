@@ -5,10 +5,10 @@ import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
 import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
-/** Lists the transactional IDs known to the receiving transaction coordinator, optionally filtered by state, producer ID or (v1+, KIP-994) minimum running time. Sent by admin clients to every broker, since each coordinates a share of the transactions (KIP-664). */
-export const ListTransactionsApi = { key: 66, name: 'ListTransactions', minVersion: 0, maxVersion: 1, flexibleFrom: 0 } as const;
+/** Lists the transactional IDs known to the receiving transaction coordinator, optionally filtered by state, producer ID or (v1+, KIP-994) minimum running time, or (v2+, KIP-1152) a regular expression on the transactional id. Sent by admin clients to every broker, since each coordinates a share of the transactions (KIP-664). */
+export const ListTransactionsApi = { key: 66, name: 'ListTransactions', minVersion: 0, maxVersion: 2, flexibleFrom: 0 } as const;
 
-/** Lists the transactional IDs known to the receiving transaction coordinator, optionally filtered by state, producer ID or (v1+, KIP-994) minimum running time. Sent by admin clients to every broker, since each coordinates a share of the transactions (KIP-664). */
+/** Lists the transactional IDs known to the receiving transaction coordinator, optionally filtered by state, producer ID or (v1+, KIP-994) minimum running time, or (v2+, KIP-1152) a regular expression on the transactional id. Sent by admin clients to every broker, since each coordinates a share of the transactions (KIP-664). */
 export interface ListTransactionsRequest {
   /** Only return transactions in one of these states; empty for any state. */
   stateFilters: string[];
@@ -16,6 +16,8 @@ export interface ListTransactionsRequest {
   producerIdFilters: bigint[];
   /** Only return transactions running longer than this many milliseconds; negative (default -1) disables the filter. Versions 1+. */
   durationFilter?: bigint;
+  /** Only return transactional ids matching this regular expression (v2+); null or empty for any. A bad expression gets INVALID_REGULAR_EXPRESSION. Versions 2+. */
+  transactionalIdPattern?: string | null;
   /** Tagged fields this version of kafkawire does not know, kept so they survive a decode and re-encode. */
   _unknownTags?: TaggedField[];
 }
@@ -35,6 +37,10 @@ function encListTransactionsRequest(w: Writer, v: number, m: ListTransactionsReq
     const _durationFilter = (m.durationFilter ?? -1n);
     w.int64(_durationFilter);
   }
+  if (v >= 2) {
+    const _transactionalIdPattern = (m.transactionalIdPattern === undefined ? null : m.transactionalIdPattern);
+    w.compactString(_transactionalIdPattern);
+  }
   writeTags(w, NO_TAGS, m._unknownTags);
 }
 
@@ -42,6 +48,7 @@ function decListTransactionsRequest(r: Reader, v: number): ListTransactionsReque
   let stateFilters: string[] = [];
   let producerIdFilters: bigint[] = [];
   let durationFilter: bigint = -1n;
+  let transactionalIdPattern: string | null = null;
   {
     const n = r.arrayLength(true, "stateFilters");
     if (n < 0) r.fail('null array where one is required', "stateFilters");
@@ -71,6 +78,9 @@ function decListTransactionsRequest(r: Reader, v: number): ListTransactionsReque
   if (v >= 1) {
     durationFilter = r.int64("durationFilter");
   }
+  if (v >= 2) {
+    transactionalIdPattern = r.compactNullableString("transactionalIdPattern");
+  }
   let _unknownTags: TaggedField[] | undefined;
   const nTags = r.arrayLength(true, "ListTransactionsRequest.<tagged fields>") + 1;
   for (let i = 0; i < nTags; i++) {
@@ -78,12 +88,12 @@ function decListTransactionsRequest(r: Reader, v: number): ListTransactionsReque
     const size = r.uvarint('<tag size>');
     (_unknownTags ??= []).push({ tag, data: r.raw(size, '<unknown tag>') });
   }
-  const m: ListTransactionsRequest = { stateFilters, producerIdFilters, durationFilter };
+  const m: ListTransactionsRequest = { stateFilters, producerIdFilters, durationFilter, transactionalIdPattern };
   if (_unknownTags) m._unknownTags = _unknownTags;
   return m;
 }
 
-/** Writes the body of a ListTransactionsRequest in version v (0–1). */
+/** Writes the body of a ListTransactionsRequest in version v (0–2). */
 export function encodeListTransactionsRequest(w: Writer, v: number, m: ListTransactionsRequest): void {
   encListTransactionsRequest(w, v, m);
 }
@@ -211,7 +221,7 @@ function decListTransactionsResponseTransactionState(r: Reader, v: number): List
   return m;
 }
 
-/** Writes the body of a ListTransactionsResponse in version v (0–1). */
+/** Writes the body of a ListTransactionsResponse in version v (0–2). */
 export function encodeListTransactionsResponse(w: Writer, v: number, m: ListTransactionsResponse): void {
   encListTransactionsResponse(w, v, m);
 }

@@ -5,10 +5,10 @@ import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
 import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
-/** Describes groups that use the KIP-848 consumer rebalance protocol, including each member's subscription, current assignment and target assignment. Sent by admin clients to the group coordinator; the classic-protocol counterpart is DescribeGroups. */
-export const ConsumerGroupDescribeApi = { key: 69, name: 'ConsumerGroupDescribe', minVersion: 0, maxVersion: 0, flexibleFrom: 0 } as const;
+/** Describes groups that use the KIP-848 consumer rebalance protocol, including each member's subscription, current assignment and target assignment. Sent by admin clients to the group coordinator; the classic-protocol counterpart is DescribeGroups. v1 says for each member whether it uses the classic or the consumer protocol (KIP-1099). */
+export const ConsumerGroupDescribeApi = { key: 69, name: 'ConsumerGroupDescribe', minVersion: 0, maxVersion: 1, flexibleFrom: 0 } as const;
 
-/** Describes groups that use the KIP-848 consumer rebalance protocol, including each member's subscription, current assignment and target assignment. Sent by admin clients to the group coordinator; the classic-protocol counterpart is DescribeGroups. */
+/** Describes groups that use the KIP-848 consumer rebalance protocol, including each member's subscription, current assignment and target assignment. Sent by admin clients to the group coordinator; the classic-protocol counterpart is DescribeGroups. v1 says for each member whether it uses the classic or the consumer protocol (KIP-1099). */
 export interface ConsumerGroupDescribeRequest {
   /** Groups to describe, by ID. */
   groupIds: string[];
@@ -58,7 +58,7 @@ function decConsumerGroupDescribeRequest(r: Reader, v: number): ConsumerGroupDes
   return m;
 }
 
-/** Writes the body of a ConsumerGroupDescribeRequest in version v (0–0). */
+/** Writes the body of a ConsumerGroupDescribeRequest in version v (0–1). */
 export function encodeConsumerGroupDescribeRequest(w: Writer, v: number, m: ConsumerGroupDescribeRequest): void {
   encConsumerGroupDescribeRequest(w, v, m);
 }
@@ -232,6 +232,8 @@ export interface ConsumerGroupDescribeResponseMember {
   assignment: ConsumerGroupDescribeResponseAssignment;
   /** Partitions the member will own once reconciliation finishes. */
   targetAssignment: ConsumerGroupDescribeResponseAssignment;
+  /** Protocol the member joined with: 0 classic, 1 consumer, -1 unknown (v1+). Versions 1+. */
+  memberType: number;
   /** Tagged fields this version of kafkawire does not know, kept so they survive a decode and re-encode. */
   _unknownTags?: TaggedField[];
 }
@@ -260,6 +262,10 @@ function encConsumerGroupDescribeResponseMember(w: Writer, v: number, m: Consume
   encConsumerGroupDescribeResponseAssignment(w, v, _assignment);
   const _targetAssignment = m.targetAssignment;
   encConsumerGroupDescribeResponseAssignment(w, v, _targetAssignment);
+  if (v >= 1) {
+    const _memberType = m.memberType;
+    w.int8(_memberType);
+  }
   writeTags(w, NO_TAGS, m._unknownTags);
 }
 
@@ -274,6 +280,7 @@ function decConsumerGroupDescribeResponseMember(r: Reader, v: number): ConsumerG
   let subscribedTopicRegex: string | null = null;
   let assignment: ConsumerGroupDescribeResponseAssignment | undefined = undefined;
   let targetAssignment: ConsumerGroupDescribeResponseAssignment | undefined = undefined;
+  let memberType: number = -1;
   memberId = r.compactString("groups[].members[].memberId");
   instanceId = r.compactNullableString("groups[].members[].instanceId");
   rackId = r.compactNullableString("groups[].members[].rackId");
@@ -296,6 +303,9 @@ function decConsumerGroupDescribeResponseMember(r: Reader, v: number): ConsumerG
   subscribedTopicRegex = r.compactNullableString("groups[].members[].subscribedTopicRegex");
   assignment = decConsumerGroupDescribeResponseAssignment(r, v);
   targetAssignment = decConsumerGroupDescribeResponseAssignment(r, v);
+  if (v >= 1) {
+    memberType = r.int8("groups[].members[].memberType");
+  }
   let _unknownTags: TaggedField[] | undefined;
   const nTags = r.arrayLength(true, "ConsumerGroupDescribeResponseMember.<tagged fields>") + 1;
   for (let i = 0; i < nTags; i++) {
@@ -303,7 +313,7 @@ function decConsumerGroupDescribeResponseMember(r: Reader, v: number): ConsumerG
     const size = r.uvarint('<tag size>');
     (_unknownTags ??= []).push({ tag, data: r.raw(size, '<unknown tag>') });
   }
-  const m: ConsumerGroupDescribeResponseMember = { memberId, instanceId, rackId, memberEpoch, clientId, clientHost, subscribedTopicNames, subscribedTopicRegex, assignment, targetAssignment };
+  const m: ConsumerGroupDescribeResponseMember = { memberId, instanceId, rackId, memberEpoch, clientId, clientHost, subscribedTopicNames, subscribedTopicRegex, assignment, targetAssignment, memberType };
   if (_unknownTags) m._unknownTags = _unknownTags;
   return m;
 }
@@ -408,7 +418,7 @@ function decConsumerGroupDescribeResponseTopicPartitions(r: Reader, v: number): 
   return m;
 }
 
-/** Writes the body of a ConsumerGroupDescribeResponse in version v (0–0). */
+/** Writes the body of a ConsumerGroupDescribeResponse in version v (0–1). */
 export function encodeConsumerGroupDescribeResponse(w: Writer, v: number, m: ConsumerGroupDescribeResponse): void {
   encConsumerGroupDescribeResponse(w, v, m);
 }

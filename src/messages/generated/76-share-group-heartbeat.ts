@@ -5,14 +5,14 @@ import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
 import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
-/** Lets a share consumer join, stay in and leave a share group (KIP-932) and receive the partitions it should fetch from; unlike consumer groups, several members may share a partition. Sent periodically by share consumers to the group coordinator; version 0 is the Kafka 4.0 early-access form, only exposed when explicitly enabled. */
-export const ShareGroupHeartbeatApi = { key: 76, name: 'ShareGroupHeartbeat', minVersion: 0, maxVersion: 0, flexibleFrom: 0 } as const;
+/** Lets a share consumer join, stay in and leave a share group (KIP-932) and receive the partitions it should fetch from; unlike consumer groups, several members may share a partition. Sent periodically by share consumers to the group coordinator; version 1 is the first stable form (Kafka 4.1); the early-access version 0 (Kafka 3.9/4.0, only when explicitly enabled) has exactly the same fields and is kept. */
+export const ShareGroupHeartbeatApi = { key: 76, name: 'ShareGroupHeartbeat', minVersion: 0, maxVersion: 1, flexibleFrom: 0 } as const;
 
-/** Lets a share consumer join, stay in and leave a share group (KIP-932) and receive the partitions it should fetch from; unlike consumer groups, several members may share a partition. Sent periodically by share consumers to the group coordinator; version 0 is the Kafka 4.0 early-access form, only exposed when explicitly enabled. */
+/** Lets a share consumer join, stay in and leave a share group (KIP-932) and receive the partitions it should fetch from; unlike consumer groups, several members may share a partition. Sent periodically by share consumers to the group coordinator; version 1 is the first stable form (Kafka 4.1); the early-access version 0 (Kafka 3.9/4.0, only when explicitly enabled) has exactly the same fields and is kept. */
 export interface ShareGroupHeartbeatRequest {
   /** Share group ID. */
   groupId: string;
-  /** Member ID, kept for the member's whole lifetime. */
+  /** Member ID, chosen by the client (a random UUID) and kept for the member's whole lifetime. */
   memberId: string;
   /** Member's current epoch: 0 to join, -1 to leave. */
   memberEpoch: number;
@@ -76,7 +76,7 @@ function decShareGroupHeartbeatRequest(r: Reader, v: number): ShareGroupHeartbea
   return m;
 }
 
-/** Writes the body of a ShareGroupHeartbeatRequest in version v (0–0). */
+/** Writes the body of a ShareGroupHeartbeatRequest in version v (0–1). */
 export function encodeShareGroupHeartbeatRequest(w: Writer, v: number, m: ShareGroupHeartbeatRequest): void {
   encShareGroupHeartbeatRequest(w, v, m);
 }
@@ -94,7 +94,7 @@ export interface ShareGroupHeartbeatResponse {
   errorCode: number;
   /** Error detail, or null. */
   errorMessage: string | null;
-  /** Member ID the client must use from now on; returned in reply to a join (epoch 0) heartbeat. */
+  /** The member ID the client sent (the broker echoes the client-generated ID). */
   memberId: string | null;
   /** Member epoch the client must send in its next heartbeat. */
   memberEpoch: number;
@@ -249,7 +249,7 @@ function decShareGroupHeartbeatResponseTopicPartitions(r: Reader, v: number): Sh
   return m;
 }
 
-/** Writes the body of a ShareGroupHeartbeatResponse in version v (0–0). */
+/** Writes the body of a ShareGroupHeartbeatResponse in version v (0–1). */
 export function encodeShareGroupHeartbeatResponse(w: Writer, v: number, m: ShareGroupHeartbeatResponse): void {
   encShareGroupHeartbeatResponse(w, v, m);
 }

@@ -5,10 +5,10 @@ import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
 import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
-/** Describes share groups (KIP-932): state, epochs, assignor and the members with their subscriptions and assigned partitions. Sent by admin clients to the group coordinator; version 0 is the Kafka 4.0 early-access form, only exposed when explicitly enabled. */
-export const ShareGroupDescribeApi = { key: 77, name: 'ShareGroupDescribe', minVersion: 0, maxVersion: 0, flexibleFrom: 0 } as const;
+/** Describes share groups (KIP-932): state, epochs, assignor and the members with their subscriptions and assigned partitions. Sent by admin clients to the group coordinator. Version 1 (Kafka 4.1+) is the stable form; version 0, the Kafka 4.0 early-access form, has the same fields, and v1 brokers may also answer TOPIC_AUTHORIZATION_FAILED. */
+export const ShareGroupDescribeApi = { key: 77, name: 'ShareGroupDescribe', minVersion: 0, maxVersion: 1, flexibleFrom: 0 } as const;
 
-/** Describes share groups (KIP-932): state, epochs, assignor and the members with their subscriptions and assigned partitions. Sent by admin clients to the group coordinator; version 0 is the Kafka 4.0 early-access form, only exposed when explicitly enabled. */
+/** Describes share groups (KIP-932): state, epochs, assignor and the members with their subscriptions and assigned partitions. Sent by admin clients to the group coordinator. Version 1 (Kafka 4.1+) is the stable form; version 0, the Kafka 4.0 early-access form, has the same fields, and v1 brokers may also answer TOPIC_AUTHORIZATION_FAILED. */
 export interface ShareGroupDescribeRequest {
   /** Share groups to describe, by ID. */
   groupIds: string[];
@@ -58,7 +58,7 @@ function decShareGroupDescribeRequest(r: Reader, v: number): ShareGroupDescribeR
   return m;
 }
 
-/** Writes the body of a ShareGroupDescribeRequest in version v (0–0). */
+/** Writes the body of a ShareGroupDescribeRequest in version v (0–1). */
 export function encodeShareGroupDescribeRequest(w: Writer, v: number, m: ShareGroupDescribeRequest): void {
   encShareGroupDescribeRequest(w, v, m);
 }
@@ -390,7 +390,7 @@ function decShareGroupDescribeResponseTopicPartitions(r: Reader, v: number): Sha
   return m;
 }
 
-/** Writes the body of a ShareGroupDescribeResponse in version v (0–0). */
+/** Writes the body of a ShareGroupDescribeResponse in version v (0–1). */
 export function encodeShareGroupDescribeResponse(w: Writer, v: number, m: ShareGroupDescribeResponse): void {
   encShareGroupDescribeResponse(w, v, m);
 }

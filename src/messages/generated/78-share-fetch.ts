@@ -5,10 +5,10 @@ import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
 import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
-/** Fetches records for a share group (KIP-932 queues): a share consumer pulls records from the partition leader, which lends them out as time-limited acquisitions, and can piggyback acknowledgements of earlier deliveries. Sent by share consumers inside a share session; version 0 is the early-access form from Kafka 4.0, which brokers expose only when explicitly enabled and which later releases replaced with version 1. */
-export const ShareFetchApi = { key: 78, name: 'ShareFetch', minVersion: 0, maxVersion: 0, flexibleFrom: 0 } as const;
+/** Fetches records for a share group (KIP-932 queues): a share consumer pulls records from the partition leader, which lends them out as time-limited acquisitions, and can piggyback acknowledgements of earlier deliveries. Sent by share consumers inside a share session; version 1 is the first stable form (Kafka 4.1); version 2 adds the acquire mode and renew acknowledgements. The early-access version 0 (Kafka 3.9/4.0, only when explicitly enabled) sized each partition's share of the response differently and had no record limit, so it is left out. */
+export const ShareFetchApi = { key: 78, name: 'ShareFetch', minVersion: 1, maxVersion: 2, flexibleFrom: 1 } as const;
 
-/** Fetches records for a share group (KIP-932 queues): a share consumer pulls records from the partition leader, which lends them out as time-limited acquisitions, and can piggyback acknowledgements of earlier deliveries. Sent by share consumers inside a share session; version 0 is the early-access form from Kafka 4.0, which brokers expose only when explicitly enabled and which later releases replaced with version 1. */
+/** Fetches records for a share group (KIP-932 queues): a share consumer pulls records from the partition leader, which lends them out as time-limited acquisitions, and can piggyback acknowledgements of earlier deliveries. Sent by share consumers inside a share session; version 1 is the first stable form (Kafka 4.1); version 2 adds the acquire mode and renew acknowledgements. The early-access version 0 (Kafka 3.9/4.0, only when explicitly enabled) sized each partition's share of the response differently and had no record limit, so it is left out. */
 export interface ShareFetchRequest {
   /** Share group the member belongs to. */
   groupId?: string | null;
@@ -22,6 +22,14 @@ export interface ShareFetchRequest {
   minBytes: number;
   /** Soft cap in bytes on the total record data returned; the first batch may exceed it so progress is always possible. */
   maxBytes?: number;
+  /** Soft cap on the number of records returned; the broker may go past it to end on a batch boundary. */
+  maxRecords: number;
+  /** Preferred number of records per batch of acquired records and of acknowledgements. */
+  batchSize: number;
+  /** How the broker acquires records: 0 whole batches (batch-optimized), 1 no more than maxRecords (record-limit). Versions 2+. */
+  shareAcquireMode?: number;
+  /** Whether the acknowledgement batches carry renew (4) acknowledgements, which extend the acquisition lock. Versions 2+. */
+  isRenewAck?: boolean;
   /** Topics to fetch from or acknowledge on, added to or updated in the share session. */
   topics: ShareFetchRequestFetchTopic[];
   /** Partitions the share session should stop tracking. */
@@ -43,6 +51,18 @@ function encShareFetchRequest(w: Writer, v: number, m: ShareFetchRequest): void 
   w.int32(_minBytes);
   const _maxBytes = (m.maxBytes ?? 2147483647);
   w.int32(_maxBytes);
+  const _maxRecords = m.maxRecords;
+  w.int32(_maxRecords);
+  const _batchSize = m.batchSize;
+  w.int32(_batchSize);
+  if (v >= 2) {
+    const _shareAcquireMode = (m.shareAcquireMode ?? 0);
+    w.int8(_shareAcquireMode);
+  }
+  if (v >= 2) {
+    const _isRenewAck = (m.isRenewAck ?? false);
+    w.bool(_isRenewAck);
+  }
   const _topics = m.topics;
   w.arrayLength(_topics.length, true);
   for (const e of _topics) {
@@ -63,6 +83,10 @@ function decShareFetchRequest(r: Reader, v: number): ShareFetchRequest {
   let maxWaitMs: number = 0;
   let minBytes: number = 0;
   let maxBytes: number = 2147483647;
+  let maxRecords: number = 0;
+  let batchSize: number = 0;
+  let shareAcquireMode: number = 0;
+  let isRenewAck: boolean = false;
   let topics: ShareFetchRequestFetchTopic[] = [];
   let forgottenTopicsData: ShareFetchRequestForgottenTopic[] = [];
   groupId = r.compactNullableString("groupId");
@@ -71,6 +95,14 @@ function decShareFetchRequest(r: Reader, v: number): ShareFetchRequest {
   maxWaitMs = r.int32("maxWaitMs");
   minBytes = r.int32("minBytes");
   maxBytes = r.int32("maxBytes");
+  maxRecords = r.int32("maxRecords");
+  batchSize = r.int32("batchSize");
+  if (v >= 2) {
+    shareAcquireMode = r.int8("shareAcquireMode");
+  }
+  if (v >= 2) {
+    isRenewAck = r.bool("isRenewAck");
+  }
   {
     const n = r.arrayLength(true, "topics");
     if (n < 0) r.fail('null array where one is required', "topics");
@@ -104,7 +136,7 @@ function decShareFetchRequest(r: Reader, v: number): ShareFetchRequest {
     const size = r.uvarint('<tag size>');
     (_unknownTags ??= []).push({ tag, data: r.raw(size, '<unknown tag>') });
   }
-  const m: ShareFetchRequest = { groupId, memberId, shareSessionEpoch, maxWaitMs, minBytes, maxBytes, topics, forgottenTopicsData };
+  const m: ShareFetchRequest = { groupId, memberId, shareSessionEpoch, maxWaitMs, minBytes, maxBytes, maxRecords, batchSize, shareAcquireMode, isRenewAck, topics, forgottenTopicsData };
   if (_unknownTags) m._unknownTags = _unknownTags;
   return m;
 }
@@ -163,8 +195,6 @@ function decShareFetchRequestFetchTopic(r: Reader, v: number): ShareFetchRequest
 export interface ShareFetchRequestFetchPartition {
   /** Partition number. */
   partitionIndex: number;
-  /** Soft cap in bytes for this partition's data; 0 when the entry only carries acknowledgements. */
-  partitionMaxBytes: number;
   /** Offset ranges of previously delivered records being acknowledged together with this fetch. */
   acknowledgementBatches: ShareFetchRequestAcknowledgementBatch[];
   /** Tagged fields this version of kafkawire does not know, kept so they survive a decode and re-encode. */
@@ -174,8 +204,6 @@ export interface ShareFetchRequestFetchPartition {
 function encShareFetchRequestFetchPartition(w: Writer, v: number, m: ShareFetchRequestFetchPartition): void {
   const _partitionIndex = m.partitionIndex;
   w.int32(_partitionIndex);
-  const _partitionMaxBytes = m.partitionMaxBytes;
-  w.int32(_partitionMaxBytes);
   const _acknowledgementBatches = m.acknowledgementBatches;
   w.arrayLength(_acknowledgementBatches.length, true);
   for (const e of _acknowledgementBatches) {
@@ -186,10 +214,8 @@ function encShareFetchRequestFetchPartition(w: Writer, v: number, m: ShareFetchR
 
 function decShareFetchRequestFetchPartition(r: Reader, v: number): ShareFetchRequestFetchPartition {
   let partitionIndex: number = 0;
-  let partitionMaxBytes: number = 0;
   let acknowledgementBatches: ShareFetchRequestAcknowledgementBatch[] = [];
   partitionIndex = r.int32("topics[].partitions[].partitionIndex");
-  partitionMaxBytes = r.int32("topics[].partitions[].partitionMaxBytes");
   {
     const n = r.arrayLength(true, "topics[].partitions[].acknowledgementBatches");
     if (n < 0) r.fail('null array where one is required', "topics[].partitions[].acknowledgementBatches");
@@ -210,7 +236,7 @@ function decShareFetchRequestFetchPartition(r: Reader, v: number): ShareFetchReq
     const size = r.uvarint('<tag size>');
     (_unknownTags ??= []).push({ tag, data: r.raw(size, '<unknown tag>') });
   }
-  const m: ShareFetchRequestFetchPartition = { partitionIndex, partitionMaxBytes, acknowledgementBatches };
+  const m: ShareFetchRequestFetchPartition = { partitionIndex, acknowledgementBatches };
   if (_unknownTags) m._unknownTags = _unknownTags;
   return m;
 }
@@ -221,7 +247,7 @@ export interface ShareFetchRequestAcknowledgementBatch {
   firstOffset: bigint;
   /** Last offset of the acknowledged range, inclusive. */
   lastOffset: bigint;
-  /** Acknowledgement per offset, or one value for the whole range: 0 gap, 1 accept, 2 release, 3 reject. */
+  /** Acknowledgement per offset, or one value for the whole range: 0 gap, 1 accept, 2 release, 3 reject, 4 renew (v2+). */
   acknowledgeTypes: number[];
   /** Tagged fields this version of kafkawire does not know, kept so they survive a decode and re-encode. */
   _unknownTags?: TaggedField[];
@@ -321,7 +347,7 @@ function decShareFetchRequestForgottenTopic(r: Reader, v: number): ShareFetchReq
   return m;
 }
 
-/** Writes the body of a ShareFetchRequest in version v (0–0). */
+/** Writes the body of a ShareFetchRequest in version v (1–2). */
 export function encodeShareFetchRequest(w: Writer, v: number, m: ShareFetchRequest): void {
   encShareFetchRequest(w, v, m);
 }
@@ -339,6 +365,8 @@ export interface ShareFetchResponse {
   errorCode: number;
   /** Human-readable request-level error, or null. */
   errorMessage: string | null;
+  /** How long, in milliseconds, the records acquired by this fetch stay locked to this member before the broker may deliver them to another. */
+  acquisitionLockTimeoutMs: number;
   /** Per-topic results. */
   responses: ShareFetchResponseShareFetchableTopicResponse[];
   /** Connection details for the leaders referenced by partitions that failed with NOT_LEADER_OR_FOLLOWER. */
@@ -354,6 +382,8 @@ function encShareFetchResponse(w: Writer, v: number, m: ShareFetchResponse): voi
   w.int16(_errorCode);
   const _errorMessage = m.errorMessage;
   w.compactString(_errorMessage);
+  const _acquisitionLockTimeoutMs = m.acquisitionLockTimeoutMs;
+  w.int32(_acquisitionLockTimeoutMs);
   const _responses = m.responses;
   w.arrayLength(_responses.length, true);
   for (const e of _responses) {
@@ -371,11 +401,13 @@ function decShareFetchResponse(r: Reader, v: number): ShareFetchResponse {
   let throttleTimeMs: number = 0;
   let errorCode: number = 0;
   let errorMessage: string | null = null;
+  let acquisitionLockTimeoutMs: number = 0;
   let responses: ShareFetchResponseShareFetchableTopicResponse[] = [];
   let nodeEndpoints: ShareFetchResponseNodeEndpoint[] = [];
   throttleTimeMs = r.int32("throttleTimeMs");
   errorCode = r.int16("errorCode");
   errorMessage = r.compactNullableString("errorMessage");
+  acquisitionLockTimeoutMs = r.int32("acquisitionLockTimeoutMs");
   {
     const n = r.arrayLength(true, "responses");
     if (n < 0) r.fail('null array where one is required', "responses");
@@ -409,7 +441,7 @@ function decShareFetchResponse(r: Reader, v: number): ShareFetchResponse {
     const size = r.uvarint('<tag size>');
     (_unknownTags ??= []).push({ tag, data: r.raw(size, '<unknown tag>') });
   }
-  const m: ShareFetchResponse = { throttleTimeMs, errorCode, errorMessage, responses, nodeEndpoints };
+  const m: ShareFetchResponse = { throttleTimeMs, errorCode, errorMessage, acquisitionLockTimeoutMs, responses, nodeEndpoints };
   if (_unknownTags) m._unknownTags = _unknownTags;
   return m;
 }
@@ -478,7 +510,7 @@ export interface ShareFetchResponsePartitionData {
   acknowledgeErrorMessage: string | null;
   /** Current leader hint, filled in when this broker is no longer the partition leader. */
   currentLeader: ShareFetchResponseLeaderIdAndEpoch;
-  /** Record batches returned for this partition. */
+  /** Record batches returned for this partition (empty when none). */
   records: Uint8Array | null;
   /** Offset ranges within the returned records that are now acquired by this member and must be acknowledged. */
   acquiredRecords: ShareFetchResponseAcquiredRecords[];
@@ -673,7 +705,7 @@ function decShareFetchResponseNodeEndpoint(r: Reader, v: number): ShareFetchResp
   return m;
 }
 
-/** Writes the body of a ShareFetchResponse in version v (0–0). */
+/** Writes the body of a ShareFetchResponse in version v (1–2). */
 export function encodeShareFetchResponse(w: Writer, v: number, m: ShareFetchResponse): void {
   encShareFetchResponse(w, v, m);
 }

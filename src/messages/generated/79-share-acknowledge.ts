@@ -5,10 +5,10 @@ import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
 import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
-/** Acknowledges records a share consumer previously acquired through ShareFetch, marking each as accepted, released for redelivery, or rejected, without fetching more data. Sent by share consumers (KIP-932) to the partition leader within an existing share session; version 0 is the Kafka 4.0 early-access form, only exposed when explicitly enabled. */
-export const ShareAcknowledgeApi = { key: 79, name: 'ShareAcknowledge', minVersion: 0, maxVersion: 0, flexibleFrom: 0 } as const;
+/** Acknowledges records a share consumer previously acquired through ShareFetch, marking each as accepted, released for redelivery, or rejected, without fetching more data. Sent by share consumers (KIP-932) to the partition leader within an existing share session; version 1 is the first stable form (Kafka 4.1) and version 2 adds renew acknowledgements; the early-access version 0 (Kafka 3.9/4.0, only when explicitly enabled) has exactly version 1's fields and is kept. */
+export const ShareAcknowledgeApi = { key: 79, name: 'ShareAcknowledge', minVersion: 0, maxVersion: 2, flexibleFrom: 0 } as const;
 
-/** Acknowledges records a share consumer previously acquired through ShareFetch, marking each as accepted, released for redelivery, or rejected, without fetching more data. Sent by share consumers (KIP-932) to the partition leader within an existing share session; version 0 is the Kafka 4.0 early-access form, only exposed when explicitly enabled. */
+/** Acknowledges records a share consumer previously acquired through ShareFetch, marking each as accepted, released for redelivery, or rejected, without fetching more data. Sent by share consumers (KIP-932) to the partition leader within an existing share session; version 1 is the first stable form (Kafka 4.1) and version 2 adds renew acknowledgements; the early-access version 0 (Kafka 3.9/4.0, only when explicitly enabled) has exactly version 1's fields and is kept. */
 export interface ShareAcknowledgeRequest {
   /** Share group the member belongs to. */
   groupId?: string | null;
@@ -16,6 +16,8 @@ export interface ShareAcknowledgeRequest {
   memberId: string | null;
   /** Share session sequence number: 0 opens a session, -1 closes it, otherwise one more than the previous request's epoch. */
   shareSessionEpoch: number;
+  /** Whether the acknowledgement batches carry renew (4) acknowledgements, which extend the acquisition lock. Versions 2+. */
+  isRenewAck?: boolean;
   /** Topics with records being acknowledged. */
   topics: ShareAcknowledgeRequestAcknowledgeTopic[];
   /** Tagged fields this version of kafkawire does not know, kept so they survive a decode and re-encode. */
@@ -29,6 +31,10 @@ function encShareAcknowledgeRequest(w: Writer, v: number, m: ShareAcknowledgeReq
   w.compactString(_memberId);
   const _shareSessionEpoch = m.shareSessionEpoch;
   w.int32(_shareSessionEpoch);
+  if (v >= 2) {
+    const _isRenewAck = (m.isRenewAck ?? false);
+    w.bool(_isRenewAck);
+  }
   const _topics = m.topics;
   w.arrayLength(_topics.length, true);
   for (const e of _topics) {
@@ -41,10 +47,14 @@ function decShareAcknowledgeRequest(r: Reader, v: number): ShareAcknowledgeReque
   let groupId: string | null = null;
   let memberId: string | null = "";
   let shareSessionEpoch: number = 0;
+  let isRenewAck: boolean = false;
   let topics: ShareAcknowledgeRequestAcknowledgeTopic[] = [];
   groupId = r.compactNullableString("groupId");
   memberId = r.compactNullableString("memberId");
   shareSessionEpoch = r.int32("shareSessionEpoch");
+  if (v >= 2) {
+    isRenewAck = r.bool("isRenewAck");
+  }
   {
     const n = r.arrayLength(true, "topics");
     if (n < 0) r.fail('null array where one is required', "topics");
@@ -65,7 +75,7 @@ function decShareAcknowledgeRequest(r: Reader, v: number): ShareAcknowledgeReque
     const size = r.uvarint('<tag size>');
     (_unknownTags ??= []).push({ tag, data: r.raw(size, '<unknown tag>') });
   }
-  const m: ShareAcknowledgeRequest = { groupId, memberId, shareSessionEpoch, topics };
+  const m: ShareAcknowledgeRequest = { groupId, memberId, shareSessionEpoch, isRenewAck, topics };
   if (_unknownTags) m._unknownTags = _unknownTags;
   return m;
 }
@@ -176,7 +186,7 @@ export interface ShareAcknowledgeRequestAcknowledgementBatch {
   firstOffset: bigint;
   /** Last offset of the acknowledged range, inclusive. */
   lastOffset: bigint;
-  /** Acknowledgement per offset, or one value for the whole range: 0 gap, 1 accept, 2 release, 3 reject. */
+  /** Acknowledgement per offset, or one value for the whole range: 0 gap, 1 accept, 2 release, 3 reject, 4 renew (v2+). */
   acknowledgeTypes: number[];
   /** Tagged fields this version of kafkawire does not know, kept so they survive a decode and re-encode. */
   _unknownTags?: TaggedField[];
@@ -226,7 +236,7 @@ function decShareAcknowledgeRequestAcknowledgementBatch(r: Reader, v: number): S
   return m;
 }
 
-/** Writes the body of a ShareAcknowledgeRequest in version v (0–0). */
+/** Writes the body of a ShareAcknowledgeRequest in version v (0–2). */
 export function encodeShareAcknowledgeRequest(w: Writer, v: number, m: ShareAcknowledgeRequest): void {
   encShareAcknowledgeRequest(w, v, m);
 }
@@ -244,6 +254,8 @@ export interface ShareAcknowledgeResponse {
   errorCode: number;
   /** Human-readable request-level error, or null. */
   errorMessage: string | null;
+  /** How long, in milliseconds, records acquired by this member stay locked (renew acknowledgements restart the lock). Versions 2+. */
+  acquisitionLockTimeoutMs: number;
   /** Per-topic results. */
   responses: ShareAcknowledgeResponseShareAcknowledgeTopicResponse[];
   /** Connection details for the leaders referenced by partitions that failed with NOT_LEADER_OR_FOLLOWER. */
@@ -259,6 +271,10 @@ function encShareAcknowledgeResponse(w: Writer, v: number, m: ShareAcknowledgeRe
   w.int16(_errorCode);
   const _errorMessage = m.errorMessage;
   w.compactString(_errorMessage);
+  if (v >= 2) {
+    const _acquisitionLockTimeoutMs = m.acquisitionLockTimeoutMs;
+    w.int32(_acquisitionLockTimeoutMs);
+  }
   const _responses = m.responses;
   w.arrayLength(_responses.length, true);
   for (const e of _responses) {
@@ -276,11 +292,15 @@ function decShareAcknowledgeResponse(r: Reader, v: number): ShareAcknowledgeResp
   let throttleTimeMs: number = 0;
   let errorCode: number = 0;
   let errorMessage: string | null = null;
+  let acquisitionLockTimeoutMs: number = 0;
   let responses: ShareAcknowledgeResponseShareAcknowledgeTopicResponse[] = [];
   let nodeEndpoints: ShareAcknowledgeResponseNodeEndpoint[] = [];
   throttleTimeMs = r.int32("throttleTimeMs");
   errorCode = r.int16("errorCode");
   errorMessage = r.compactNullableString("errorMessage");
+  if (v >= 2) {
+    acquisitionLockTimeoutMs = r.int32("acquisitionLockTimeoutMs");
+  }
   {
     const n = r.arrayLength(true, "responses");
     if (n < 0) r.fail('null array where one is required', "responses");
@@ -314,7 +334,7 @@ function decShareAcknowledgeResponse(r: Reader, v: number): ShareAcknowledgeResp
     const size = r.uvarint('<tag size>');
     (_unknownTags ??= []).push({ tag, data: r.raw(size, '<unknown tag>') });
   }
-  const m: ShareAcknowledgeResponse = { throttleTimeMs, errorCode, errorMessage, responses, nodeEndpoints };
+  const m: ShareAcknowledgeResponse = { throttleTimeMs, errorCode, errorMessage, acquisitionLockTimeoutMs, responses, nodeEndpoints };
   if (_unknownTags) m._unknownTags = _unknownTags;
   return m;
 }
@@ -498,7 +518,7 @@ function decShareAcknowledgeResponseNodeEndpoint(r: Reader, v: number): ShareAck
   return m;
 }
 
-/** Writes the body of a ShareAcknowledgeResponse in version v (0–0). */
+/** Writes the body of a ShareAcknowledgeResponse in version v (0–2). */
 export function encodeShareAcknowledgeResponse(w: Writer, v: number, m: ShareAcknowledgeResponse): void {
   encShareAcknowledgeResponse(w, v, m);
 }

@@ -5,10 +5,10 @@ import type { Reader } from '../../codec/reader.js';
 import type { Writer } from '../../codec/writer.js';
 import { NO_TAGS, writeTags, type TaggedField } from '../runtime.js';
 
-/** Adds a controller to the set of voters of the KRaft metadata quorum, enabling dynamic quorum membership (KIP-853). Sent by admin clients (e.g. kafka-metadata-quorum add-controller), through a broker or directly to the active controller. */
-export const AddRaftVoterApi = { key: 80, name: 'AddRaftVoter', minVersion: 0, maxVersion: 0, flexibleFrom: 0 } as const;
+/** Adds a controller to the set of voters of the KRaft metadata quorum, enabling dynamic quorum membership (KIP-853). Sent by admin clients (e.g. kafka-metadata-quorum add-controller), through a broker or directly to the active controller. v1 lets the caller choose to be answered before the new voter set is committed. */
+export const AddRaftVoterApi = { key: 80, name: 'AddRaftVoter', minVersion: 0, maxVersion: 1, flexibleFrom: 0 } as const;
 
-/** Adds a controller to the set of voters of the KRaft metadata quorum, enabling dynamic quorum membership (KIP-853). Sent by admin clients (e.g. kafka-metadata-quorum add-controller), through a broker or directly to the active controller. */
+/** Adds a controller to the set of voters of the KRaft metadata quorum, enabling dynamic quorum membership (KIP-853). Sent by admin clients (e.g. kafka-metadata-quorum add-controller), through a broker or directly to the active controller. v1 lets the caller choose to be answered before the new voter set is committed. */
 export interface AddRaftVoterRequest {
   /** Cluster ID, checked against the receiver's; null skips the check. */
   clusterId: string | null;
@@ -20,6 +20,8 @@ export interface AddRaftVoterRequest {
   voterDirectoryId: string;
   /** Endpoints other voters can use to reach the new voter. */
   listeners: AddRaftVoterRequestListener[];
+  /** When true (the default), answer once the new voter set is committed; when false, once the leader has written it locally (v1+). Versions 1+. */
+  ackWhenCommitted?: boolean;
   /** Tagged fields this version of kafkawire does not know, kept so they survive a decode and re-encode. */
   _unknownTags?: TaggedField[];
 }
@@ -38,6 +40,10 @@ function encAddRaftVoterRequest(w: Writer, v: number, m: AddRaftVoterRequest): v
   for (const e of _listeners) {
     encAddRaftVoterRequestListener(w, v, e);
   }
+  if (v >= 1) {
+    const _ackWhenCommitted = (m.ackWhenCommitted ?? true);
+    w.bool(_ackWhenCommitted);
+  }
   writeTags(w, NO_TAGS, m._unknownTags);
 }
 
@@ -47,6 +53,7 @@ function decAddRaftVoterRequest(r: Reader, v: number): AddRaftVoterRequest {
   let voterId: number = 0;
   let voterDirectoryId: string = "AAAAAAAAAAAAAAAAAAAAAA";
   let listeners: AddRaftVoterRequestListener[] = [];
+  let ackWhenCommitted: boolean = true;
   clusterId = r.compactNullableString("clusterId");
   timeoutMs = r.int32("timeoutMs");
   voterId = r.int32("voterId");
@@ -64,6 +71,9 @@ function decAddRaftVoterRequest(r: Reader, v: number): AddRaftVoterRequest {
       listeners = a;
     }
   }
+  if (v >= 1) {
+    ackWhenCommitted = r.bool("ackWhenCommitted");
+  }
   let _unknownTags: TaggedField[] | undefined;
   const nTags = r.arrayLength(true, "AddRaftVoterRequest.<tagged fields>") + 1;
   for (let i = 0; i < nTags; i++) {
@@ -71,7 +81,7 @@ function decAddRaftVoterRequest(r: Reader, v: number): AddRaftVoterRequest {
     const size = r.uvarint('<tag size>');
     (_unknownTags ??= []).push({ tag, data: r.raw(size, '<unknown tag>') });
   }
-  const m: AddRaftVoterRequest = { clusterId, timeoutMs, voterId, voterDirectoryId, listeners };
+  const m: AddRaftVoterRequest = { clusterId, timeoutMs, voterId, voterDirectoryId, listeners, ackWhenCommitted };
   if (_unknownTags) m._unknownTags = _unknownTags;
   return m;
 }
@@ -117,7 +127,7 @@ function decAddRaftVoterRequestListener(r: Reader, v: number): AddRaftVoterReque
   return m;
 }
 
-/** Writes the body of a AddRaftVoterRequest in version v (0–0). */
+/** Writes the body of a AddRaftVoterRequest in version v (0–1). */
 export function encodeAddRaftVoterRequest(w: Writer, v: number, m: AddRaftVoterRequest): void {
   encAddRaftVoterRequest(w, v, m);
 }
@@ -168,7 +178,7 @@ function decAddRaftVoterResponse(r: Reader, v: number): AddRaftVoterResponse {
   return m;
 }
 
-/** Writes the body of a AddRaftVoterResponse in version v (0–0). */
+/** Writes the body of a AddRaftVoterResponse in version v (0–1). */
 export function encodeAddRaftVoterResponse(w: Writer, v: number, m: AddRaftVoterResponse): void {
   encAddRaftVoterResponse(w, v, m);
 }

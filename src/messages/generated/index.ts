@@ -61,7 +61,7 @@ import { ConsumerGroupHeartbeatApi, decodeConsumerGroupHeartbeatRequest, decodeC
 import { ConsumerGroupDescribeApi, decodeConsumerGroupDescribeRequest, decodeConsumerGroupDescribeResponse, encodeConsumerGroupDescribeRequest, encodeConsumerGroupDescribeResponse } from './69-consumer-group-describe.js';
 import { GetTelemetrySubscriptionsApi, decodeGetTelemetrySubscriptionsRequest, decodeGetTelemetrySubscriptionsResponse, encodeGetTelemetrySubscriptionsRequest, encodeGetTelemetrySubscriptionsResponse } from './71-get-telemetry-subscriptions.js';
 import { PushTelemetryApi, decodePushTelemetryRequest, decodePushTelemetryResponse, encodePushTelemetryRequest, encodePushTelemetryResponse } from './72-push-telemetry.js';
-import { ListClientMetricsResourcesApi, decodeListClientMetricsResourcesRequest, decodeListClientMetricsResourcesResponse, encodeListClientMetricsResourcesRequest, encodeListClientMetricsResourcesResponse } from './74-list-client-metrics-resources.js';
+import { ListConfigResourcesApi, decodeListConfigResourcesRequest, decodeListConfigResourcesResponse, encodeListConfigResourcesRequest, encodeListConfigResourcesResponse } from './74-list-config-resources.js';
 import { DescribeTopicPartitionsApi, decodeDescribeTopicPartitionsRequest, decodeDescribeTopicPartitionsResponse, encodeDescribeTopicPartitionsRequest, encodeDescribeTopicPartitionsResponse } from './75-describe-topic-partitions.js';
 import { ShareGroupHeartbeatApi, decodeShareGroupHeartbeatRequest, decodeShareGroupHeartbeatResponse, encodeShareGroupHeartbeatRequest, encodeShareGroupHeartbeatResponse } from './76-share-group-heartbeat.js';
 import { ShareGroupDescribeApi, decodeShareGroupDescribeRequest, decodeShareGroupDescribeResponse, encodeShareGroupDescribeRequest, encodeShareGroupDescribeResponse } from './77-share-group-describe.js';
@@ -69,6 +69,10 @@ import { ShareFetchApi, decodeShareFetchRequest, decodeShareFetchResponse, encod
 import { ShareAcknowledgeApi, decodeShareAcknowledgeRequest, decodeShareAcknowledgeResponse, encodeShareAcknowledgeRequest, encodeShareAcknowledgeResponse } from './79-share-acknowledge.js';
 import { AddRaftVoterApi, decodeAddRaftVoterRequest, decodeAddRaftVoterResponse, encodeAddRaftVoterRequest, encodeAddRaftVoterResponse } from './80-add-raft-voter.js';
 import { RemoveRaftVoterApi, decodeRemoveRaftVoterRequest, decodeRemoveRaftVoterResponse, encodeRemoveRaftVoterRequest, encodeRemoveRaftVoterResponse } from './81-remove-raft-voter.js';
+import { StreamsGroupDescribeApi, decodeStreamsGroupDescribeRequest, decodeStreamsGroupDescribeResponse, encodeStreamsGroupDescribeRequest, encodeStreamsGroupDescribeResponse } from './89-streams-group-describe.js';
+import { DescribeShareGroupOffsetsApi, decodeDescribeShareGroupOffsetsRequest, decodeDescribeShareGroupOffsetsResponse, encodeDescribeShareGroupOffsetsRequest, encodeDescribeShareGroupOffsetsResponse } from './90-describe-share-group-offsets.js';
+import { AlterShareGroupOffsetsApi, decodeAlterShareGroupOffsetsRequest, decodeAlterShareGroupOffsetsResponse, encodeAlterShareGroupOffsetsRequest, encodeAlterShareGroupOffsetsResponse } from './91-alter-share-group-offsets.js';
+import { DeleteShareGroupOffsetsApi, decodeDeleteShareGroupOffsetsRequest, decodeDeleteShareGroupOffsetsResponse, encodeDeleteShareGroupOffsetsRequest, encodeDeleteShareGroupOffsetsResponse } from './92-delete-share-group-offsets.js';
 export * from './00-produce.js';
 export * from './01-fetch.js';
 export * from './02-list-offsets.js';
@@ -128,7 +132,7 @@ export * from './68-consumer-group-heartbeat.js';
 export * from './69-consumer-group-describe.js';
 export * from './71-get-telemetry-subscriptions.js';
 export * from './72-push-telemetry.js';
-export * from './74-list-client-metrics-resources.js';
+export * from './74-list-config-resources.js';
 export * from './75-describe-topic-partitions.js';
 export * from './76-share-group-heartbeat.js';
 export * from './77-share-group-describe.js';
@@ -136,6 +140,10 @@ export * from './78-share-fetch.js';
 export * from './79-share-acknowledge.js';
 export * from './80-add-raft-voter.js';
 export * from './81-remove-raft-voter.js';
+export * from './89-streams-group-describe.js';
+export * from './90-describe-share-group-offsets.js';
+export * from './91-alter-share-group-offsets.js';
+export * from './92-delete-share-group-offsets.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Encoder = (w: Writer, v: number, m: any) => void;
@@ -215,7 +223,7 @@ export const ApiKeys = {
   ConsumerGroupDescribe: 69,
   GetTelemetrySubscriptions: 71,
   PushTelemetry: 72,
-  ListClientMetricsResources: 74,
+  ListConfigResources: 74,
   DescribeTopicPartitions: 75,
   ShareGroupHeartbeat: 76,
   ShareGroupDescribe: 77,
@@ -223,6 +231,10 @@ export const ApiKeys = {
   ShareAcknowledge: 79,
   AddRaftVoter: 80,
   RemoveRaftVoter: 81,
+  StreamsGroupDescribe: 89,
+  DescribeShareGroupOffsets: 90,
+  AlterShareGroupOffsets: 91,
+  DeleteShareGroupOffsets: 92,
 } as const;
 
 export type ApiName = keyof typeof ApiKeys;
@@ -288,7 +300,7 @@ export const API_DEFINITIONS: readonly ApiDefinition[] = [
   { ...ConsumerGroupDescribeApi, encodeRequest: encodeConsumerGroupDescribeRequest as Encoder, decodeRequest: decodeConsumerGroupDescribeRequest, encodeResponse: encodeConsumerGroupDescribeResponse as Encoder, decodeResponse: decodeConsumerGroupDescribeResponse },
   { ...GetTelemetrySubscriptionsApi, encodeRequest: encodeGetTelemetrySubscriptionsRequest as Encoder, decodeRequest: decodeGetTelemetrySubscriptionsRequest, encodeResponse: encodeGetTelemetrySubscriptionsResponse as Encoder, decodeResponse: decodeGetTelemetrySubscriptionsResponse },
   { ...PushTelemetryApi, encodeRequest: encodePushTelemetryRequest as Encoder, decodeRequest: decodePushTelemetryRequest, encodeResponse: encodePushTelemetryResponse as Encoder, decodeResponse: decodePushTelemetryResponse },
-  { ...ListClientMetricsResourcesApi, encodeRequest: encodeListClientMetricsResourcesRequest as Encoder, decodeRequest: decodeListClientMetricsResourcesRequest, encodeResponse: encodeListClientMetricsResourcesResponse as Encoder, decodeResponse: decodeListClientMetricsResourcesResponse },
+  { ...ListConfigResourcesApi, encodeRequest: encodeListConfigResourcesRequest as Encoder, decodeRequest: decodeListConfigResourcesRequest, encodeResponse: encodeListConfigResourcesResponse as Encoder, decodeResponse: decodeListConfigResourcesResponse },
   { ...DescribeTopicPartitionsApi, encodeRequest: encodeDescribeTopicPartitionsRequest as Encoder, decodeRequest: decodeDescribeTopicPartitionsRequest, encodeResponse: encodeDescribeTopicPartitionsResponse as Encoder, decodeResponse: decodeDescribeTopicPartitionsResponse },
   { ...ShareGroupHeartbeatApi, encodeRequest: encodeShareGroupHeartbeatRequest as Encoder, decodeRequest: decodeShareGroupHeartbeatRequest, encodeResponse: encodeShareGroupHeartbeatResponse as Encoder, decodeResponse: decodeShareGroupHeartbeatResponse },
   { ...ShareGroupDescribeApi, encodeRequest: encodeShareGroupDescribeRequest as Encoder, decodeRequest: decodeShareGroupDescribeRequest, encodeResponse: encodeShareGroupDescribeResponse as Encoder, decodeResponse: decodeShareGroupDescribeResponse },
@@ -296,4 +308,8 @@ export const API_DEFINITIONS: readonly ApiDefinition[] = [
   { ...ShareAcknowledgeApi, encodeRequest: encodeShareAcknowledgeRequest as Encoder, decodeRequest: decodeShareAcknowledgeRequest, encodeResponse: encodeShareAcknowledgeResponse as Encoder, decodeResponse: decodeShareAcknowledgeResponse },
   { ...AddRaftVoterApi, encodeRequest: encodeAddRaftVoterRequest as Encoder, decodeRequest: decodeAddRaftVoterRequest, encodeResponse: encodeAddRaftVoterResponse as Encoder, decodeResponse: decodeAddRaftVoterResponse },
   { ...RemoveRaftVoterApi, encodeRequest: encodeRemoveRaftVoterRequest as Encoder, decodeRequest: decodeRemoveRaftVoterRequest, encodeResponse: encodeRemoveRaftVoterResponse as Encoder, decodeResponse: decodeRemoveRaftVoterResponse },
+  { ...StreamsGroupDescribeApi, encodeRequest: encodeStreamsGroupDescribeRequest as Encoder, decodeRequest: decodeStreamsGroupDescribeRequest, encodeResponse: encodeStreamsGroupDescribeResponse as Encoder, decodeResponse: decodeStreamsGroupDescribeResponse },
+  { ...DescribeShareGroupOffsetsApi, encodeRequest: encodeDescribeShareGroupOffsetsRequest as Encoder, decodeRequest: decodeDescribeShareGroupOffsetsRequest, encodeResponse: encodeDescribeShareGroupOffsetsResponse as Encoder, decodeResponse: decodeDescribeShareGroupOffsetsResponse },
+  { ...AlterShareGroupOffsetsApi, encodeRequest: encodeAlterShareGroupOffsetsRequest as Encoder, decodeRequest: decodeAlterShareGroupOffsetsRequest, encodeResponse: encodeAlterShareGroupOffsetsResponse as Encoder, decodeResponse: decodeAlterShareGroupOffsetsResponse },
+  { ...DeleteShareGroupOffsetsApi, encodeRequest: encodeDeleteShareGroupOffsetsRequest as Encoder, decodeRequest: decodeDeleteShareGroupOffsetsRequest, encodeResponse: encodeDeleteShareGroupOffsetsResponse as Encoder, decodeResponse: decodeDeleteShareGroupOffsetsResponse },
 ];

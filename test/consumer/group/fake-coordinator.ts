@@ -50,6 +50,8 @@ export interface SentRequest {
   api: string;
   node: number | 'any';
   body: any;
+  /** The request options (e.g. maxVersion) the caller passed. */
+  opts?: { maxVersion?: number };
 }
 
 type Responder = (body: any, node: number | 'any') => unknown;
@@ -116,8 +118,8 @@ export class FakeCluster {
   /** The ConnectionPool the membership talks to. */
   pool(): ConnectionPool {
     const fake = {
-      request: async (node: number | 'any', api: string, body: unknown) => {
-        this.requests.push({ api, node, body });
+      request: async (node: number | 'any', api: string, body: unknown, opts?: { maxVersion?: number }) => {
+        this.requests.push({ api, node, body, opts });
         const q = this.scripts.get(api);
         const next = q && q.length > 0 ? q.shift() : this.defaults.get(api);
         if (next === undefined) throw new Error(`fake coordinator: no answer scripted for ${api}`);

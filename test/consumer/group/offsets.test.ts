@@ -4,7 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { createGroupOffsets } from '../../../src/consumer/group/index.js';
 import { KafkaConfigError, KafkaTimeoutError } from '../../../src/errors.js';
 import { ErrorCode, KafkaBrokerError } from '../../../src/messages/error-codes.js';
+import { tpKey } from '../../../src/consumer/group/contract.js';
 import { setup } from './fake-coordinator.js';
+
+const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
 const commitAnswer = (codes: Record<string, number>) => (body: any) => ({
   throttleTimeMs: 0,
@@ -34,10 +37,43 @@ describe('group offsets', () => {
     await p;
     const body = cluster.sent('OffsetCommit')[0]!.body;
     expect(body).toMatchObject({ groupId: 'g', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null });
+    // Topics whose ids the metadata does not know: named, and the request kept at v9 (v10 names topics by id only).
     expect(body.topics).toEqual([
-      { name: 'a', partitions: [expect.objectContaining({ partitionIndex: 0, committedOffset: 5n, committedLeaderEpoch: 2, committedMetadata: 'm' }), expect.objectContaining({ partitionIndex: 1, committedOffset: 6n, committedLeaderEpoch: -1 })] },
-      { name: 'b', partitions: [expect.objectContaining({ partitionIndex: 0, committedOffset: 7n })] },
+      { name: 'a', topicId: ZERO_UUID, partitions: [expect.objectContaining({ partitionIndex: 0, committedOffset: 5n, committedLeaderEpoch: 2, committedMetadata: 'm' }), expect.objectContaining({ partitionIndex: 1, committedOffset: 6n, committedLeaderEpoch: -1 })] },
+      { name: 'b', topicId: ZERO_UUID, partitions: [expect.objectContaining({ partitionIndex: 0, committedOffset: 7n })] },
     ]);
+    expect(cluster.sent('OffsetCommit')[0]!.opts?.maxVersion).toBe(9);
+  });
+
+  it('names topics by id too once the metadata knows their ids (OffsetCommit and OffsetFetch v10), and reads answers that name them by id only', async () => {
+    const { cluster, clock, deps, metadata } = setup();
+    cluster.addTopic('a', 2, 'AAAAAAAAAAAAAAAAAAAAAQ');
+    cluster.addTopic('b', 1, 'AAAAAAAAAAAAAAAAAAAAAg');
+    metadata.want(['a', 'b']);
+    await metadata.refresh();
+    const offsets = createGroupOffsets(deps);
+    // A v10 coordinator: the answer carries ids, and names are empty.
+    const byIdOnly = (t: { name: string; topicId: string }) => ({ name: '', topicId: t.topicId });
+    cluster.script('OffsetCommit', (body: any) => ({
+      throttleTimeMs: 0,
+      topics: body.topics.map((t: any) => ({ ...byIdOnly(t), partitions: t.partitions.map((p: any) => ({ partitionIndex: p.partitionIndex, errorCode: t.name === 'b' ? ErrorCode.OFFSET_METADATA_TOO_LARGE : 0 })) })),
+    }));
+    const commit = offsets.commit(new Map([[{ topic: 'a', partition: 1 }, { offset: 5n }], [{ topic: 'b', partition: 0 }, { offset: 6n }]]));
+    const committed = expect(commit).rejects.toThrow(/OFFSET_METADATA_TOO_LARGE.*topic b, partition 0/);
+    await clock.advance(0);
+    await committed;
+    const sent = cluster.sent('OffsetCommit')[0]!;
+    expect(sent.opts?.maxVersion).toBeUndefined();
+    expect(sent.body.topics.map((t: any) => [t.name, t.topicId])).toEqual([['a', 'AAAAAAAAAAAAAAAAAAAAAQ'], ['b', 'AAAAAAAAAAAAAAAAAAAAAg']]);
+
+    cluster.script('OffsetFetch', (body: any) => ({
+      throttleTimeMs: 0, errorCode: 0, topics: [],
+      groups: [{ groupId: 'g', errorCode: 0, topics: body.groups[0].topics.map((t: any) => ({ ...byIdOnly(t), partitions: t.partitionIndexes.map((i: number) => ({ partitionIndex: i, committedOffset: t.name === 'a' ? 5n : 6n, committedLeaderEpoch: -1, metadata: '', errorCode: 0 })) })) }],
+    }));
+    const fetched = offsets.fetchCommitted([{ topic: 'a', partition: 1 }, { topic: 'b', partition: 0 }]);
+    await clock.advance(0);
+    expect([...(await fetched)].map(([k, v]) => [k, v?.offset])).toEqual([[tpKey('a', 1), 5n], [tpKey('b', 0), 6n]]);
+    expect(cluster.sent('OffsetFetch')[0]!.opts?.maxVersion).toBeUndefined();
   });
 
   it('says which ACL is missing: the topic one or the group one', async () => {

@@ -26,6 +26,9 @@ import { decodeRecordBatch } from '../../../src/records/batch.js';
 import { FrameReader } from '../../../src/network/frame-reader.js';
 import { decodeRequestFrame } from '../../../src/messages/frame.js';
 import { apiByKey } from '../../../src/messages/registry.js';
+
+/** The id of the broker's one topic. */
+const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
 import { apiVersionsBody, responseFrame, type FakeRequest } from '../../network/fake-broker.js';
 
 /**
@@ -260,11 +263,11 @@ export class RuleBroker {
       case 'InitProducerId': {
         const body = req.body as InitProducerIdRequest;
         if (body.transactionalId !== null) {
-          return answer({ throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 });
+          return answer({ throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1, ongoingTxnProducerId: -1n, ongoingTxnProducerEpoch: -1 });
         }
         const producerId = this.nextProducerId++;
         this.note(`node ${nodeId} InitProducerId (had ${body.producerId ?? -1n}/${body.producerEpoch ?? -1}) → ${producerId}/0`);
-        return answer({ throttleTimeMs: 0, errorCode: 0, producerId, producerEpoch: 0 });
+        return answer({ throttleTimeMs: 0, errorCode: 0, producerId, producerEpoch: 0, ongoingTxnProducerId: -1n, ongoingTxnProducerEpoch: -1 });
       }
       case 'Produce':
         return this.produce(nodeId, req.body as ProduceRequest);
@@ -283,12 +286,13 @@ export class RuleBroker {
       clusterId: 'rule-broker',
       controllerId: 1,
       clusterAuthorizedOperations: 0,
+      errorCode: 0,
       topics: names.map((name) =>
         name === this.topic
           ? {
               errorCode: 0,
               name,
-              topicId: 'AAAAAAAAAAAAAAAAAAAAAQ',
+              topicId: TOPIC_ID,
               isInternal: false,
               topicAuthorizedOperations: 0,
               partitions: this.partitions.map((s, i) => ({
@@ -313,7 +317,9 @@ export class RuleBroker {
   }
 
   private produce(nodeId: number, body: ProduceRequest) {
-    const parts = body.topicData.flatMap((t) => (t.name === this.topic ? t.partitionData.map((p) => p.index) : []));
+    // v13+ names the topic by id only (this broker's one topic has id TOPIC_ID).
+    const nameOf = (t: ProduceRequest['topicData'][number]) => t.name || (t.topicId === TOPIC_ID ? this.topic : '');
+    const parts = body.topicData.flatMap((t) => (nameOf(t) === this.topic ? t.partitionData.map((p) => p.index) : []));
     const fault = this.takeFault(parts);
     const tag = fault ? ` [fault ${describeFault(fault)}]` : '';
     if (fault?.kind === 'cut-before') {
@@ -322,10 +328,11 @@ export class RuleBroker {
     }
     let used = fault !== undefined && fault.kind !== 'error' && fault.kind !== 'timeout-after-append';
     const responses = body.topicData.map((t) => ({
-      name: t.name,
+      name: nameOf(t),
+      topicId: t.topicId ?? TOPIC_ID,
       partitionResponses: t.partitionData.map((pd) => {
         const own = fault && (fault.partition === undefined || fault.partition === pd.index) ? fault : undefined;
-        const a = this.producePartition(nodeId, t.name, pd.index, pd.records ?? null, own);
+        const a = this.producePartition(nodeId, nameOf(t), pd.index, pd.records ?? null, own);
         used ||= a.faultUsed;
         return { index: pd.index, errorCode: a.errorCode, baseOffset: a.baseOffset, logAppendTimeMs: -1n, logStartOffset: 0n, recordErrors: [], errorMessage: a.errorMessage };
       }),
