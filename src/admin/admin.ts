@@ -2,7 +2,8 @@
 import { KafkaConfigError } from '../errors.js';
 import type { VersionCaps } from '../messages/negotiate.js';
 import { systemClock } from '../network/clock.js';
-import { ConnectionPool, type PoolOptions } from '../network/pool.js';
+import { clientPool } from '../network/client-pool.js';
+import type { ConnectionPool, PoolOptions } from '../network/pool.js';
 import * as acls from './acls.js';
 import * as cluster from './cluster.js';
 import * as configs from './configs.js';
@@ -74,19 +75,11 @@ export class Admin {
       retryBackoffMaxMs: nonNegative('retryBackoffMaxMs', options.retryBackoffMaxMs, 1000),
     };
     const clock = options.clock ?? systemClock;
-    this.pool = new ConnectionPool({
-      bootstrapServers: options.bootstrapServers,
+    this.pool = clientPool({
+      ...options,
       clientId: options.clientId ?? `kafkawire-admin-${++clientSeq}`,
       requestTimeoutMs: settings.requestTimeoutMs,
       connectionsMaxIdleMs: options.connectionsMaxIdleMs ?? 300_000,
-      reconnectBackoffMs: options.reconnectBackoffMs,
-      reconnectBackoffMaxMs: options.reconnectBackoffMaxMs,
-      connectTimeoutMs: options.socketConnectionSetupTimeoutMs,
-      connectTimeoutMaxMs: options.socketConnectionSetupTimeoutMaxMs,
-      versionCaps: options.versionCaps,
-      tls: options.tls,
-      sasl: options.sasl,
-      lookup: options.lookup,
       clock,
     });
     this.ctx = new AdminContext(this.pool, settings, clock, () => this.connect());

@@ -3,7 +3,8 @@ import { Metadata } from '../cluster/metadata.js';
 import { KafkaConfigError, KafkaError, KafkaTimeoutError } from '../errors.js';
 import { backoffMs } from '../network/backoff.js';
 import { systemClock, type Clock } from '../network/clock.js';
-import { ConnectionPool } from '../network/pool.js';
+import { clientPool } from '../network/client-pool.js';
+import type { ConnectionPool } from '../network/pool.js';
 import type { ConsumerRecord } from './completed-fetch.js';
 import { FetchManager, type ConsumerBatch } from './fetch-manager.js';
 import type { GroupHost, GroupMembership, GroupOffsets, GroupOptions, OffsetAndMetadata, RebalanceListener, TopicPartition } from './group/contract.js';
@@ -91,21 +92,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     this.options = resolveConsumerOptions(options as ConsumerOptions<unknown, unknown>);
     const o = this.options;
     this.clock = options.clock ?? systemClock;
-    this.pool = new ConnectionPool({
-      bootstrapServers: o.bootstrapServers,
-      clientId: o.clientId,
-      connectionsMaxIdleMs: o.connectionsMaxIdleMs,
-      reconnectBackoffMs: o.reconnectBackoffMs,
-      reconnectBackoffMaxMs: o.reconnectBackoffMaxMs,
-      connectTimeoutMs: o.socketConnectionSetupTimeoutMs,
-      connectTimeoutMaxMs: o.socketConnectionSetupTimeoutMaxMs,
-      requestTimeoutMs: o.requestTimeoutMs,
-      versionCaps: o.versionCaps,
-      tls: options.tls,
-      sasl: options.sasl,
-      lookup: options.lookup,
-      clock: options.clock,
-    });
+    this.pool = clientPool({ ...o, tls: options.tls, sasl: options.sasl, lookup: options.lookup, clock: options.clock });
     this.metadata = new Metadata(this.pool, { metadataMaxAgeMs: o.metadataMaxAgeMs, retryBackoffMs: o.retryBackoffMs, allowAutoTopicCreation: o.allowAutoCreateTopics });
     this.fetches = new FetchManager(o, this.pool, this.metadata);
     this.fetches.committedSource = (tps) => this.groupCommits('read committed offsets').fetchCommitted(tps);

@@ -5,7 +5,8 @@ import type { InitProducerIdResponse } from '../messages/generated/index.js';
 import type { VersionCaps } from '../messages/negotiate.js';
 import { retry } from '../network/backoff.js';
 import { systemClock, type Clock } from '../network/clock.js';
-import { ConnectionPool } from '../network/pool.js';
+import { clientPool } from '../network/client-pool.js';
+import type { ConnectionPool } from '../network/pool.js';
 import type { RecordHeaderInput, RecordInput } from '../records/record.js';
 import { estimateRecordSize, RecordAccumulator, type Completion, type RecordMetadata } from './accumulator.js';
 import { FlushTracker, TrackedCompletion } from './flush-tracker.js';
@@ -103,22 +104,10 @@ export class Producer<K = unknown, V = unknown> {
     const o = this.options;
     const hooks = testHooksOf(options);
     this.clock = hooks.clock ?? systemClock;
-    this.pool = new ConnectionPool({
-      bootstrapServers: o.bootstrapServers,
-      clientId: o.clientId,
-      connectionsMaxIdleMs: o.connectionsMaxIdleMs,
-      reconnectBackoffMs: o.reconnectBackoffMs,
-      reconnectBackoffMaxMs: o.reconnectBackoffMaxMs,
-      connectTimeoutMs: o.socketConnectionSetupTimeoutMs,
-      connectTimeoutMaxMs: o.socketConnectionSetupTimeoutMaxMs,
-      requestTimeoutMs: o.requestTimeoutMs,
-      maxInFlight: o.maxInFlightRequestsPerConnection,
-      versionCaps: producerVersionCaps(o.transactionalId !== null, o.versionCaps),
-      tls: options.tls,
-      sasl: options.sasl,
-      lookup: hooks.lookup,
-      clock: hooks.clock,
-    });
+    this.pool = clientPool(
+      { ...o, versionCaps: producerVersionCaps(o.transactionalId !== null, o.versionCaps), tls: options.tls, sasl: options.sasl, lookup: hooks.lookup, clock: hooks.clock },
+      { maxInFlight: o.maxInFlightRequestsPerConnection },
+    );
     this.metadata = new Metadata(this.pool, { metadataMaxAgeMs: o.metadataMaxAgeMs, retryBackoffMs: o.retryBackoffMs, metadataMaxIdleMs: o.metadataMaxIdleMs, now: () => this.clock.now() });
     this.acc = new RecordAccumulator(o.bufferMemory, o.batchSize);
     this.ids = o.enableIdempotence ? new ProducerIdManager(o.transactionalId, o.transactionTimeoutMs) : null;

@@ -12,7 +12,8 @@ import { Metadata } from '../../cluster/metadata.js';
 import { KafkaConfigError, KafkaError, KafkaTimeoutError } from '../../errors.js';
 import { api } from '../../messages/registry.js';
 import { systemClock, type Clock } from '../../network/clock.js';
-import { ConnectionPool } from '../../network/pool.js';
+import { clientPool } from '../../network/client-pool.js';
+import type { ConnectionPool } from '../../network/pool.js';
 import type { DecodeSettings } from '../completed-fetch.js';
 import { AcquiredFetch } from './acquired.js';
 import { ShareAcknowledgementError } from './errors.js';
@@ -67,21 +68,7 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
     this.options = resolveShareConsumerOptions(options as ShareConsumerOptions<unknown, unknown>);
     const o = this.options;
     this.clock = options.clock ?? systemClock;
-    this.pool = new ConnectionPool({
-      bootstrapServers: o.bootstrapServers,
-      clientId: o.clientId,
-      connectionsMaxIdleMs: o.connectionsMaxIdleMs,
-      reconnectBackoffMs: o.reconnectBackoffMs,
-      reconnectBackoffMaxMs: o.reconnectBackoffMaxMs,
-      connectTimeoutMs: o.socketConnectionSetupTimeoutMs,
-      connectTimeoutMaxMs: o.socketConnectionSetupTimeoutMaxMs,
-      requestTimeoutMs: o.requestTimeoutMs,
-      versionCaps: o.versionCaps,
-      tls: options.tls,
-      sasl: options.sasl,
-      lookup: options.lookup,
-      clock: options.clock,
-    });
+    this.pool = clientPool({ ...o, tls: options.tls, sasl: options.sasl, lookup: options.lookup, clock: options.clock });
     this.metadata = new Metadata(this.pool, { metadataMaxAgeMs: o.metadataMaxAgeMs, retryBackoffMs: o.retryBackoffMs, allowAutoTopicCreation: false });
     this.decode = { checkCrcs: o.checkCrcs, readCommitted: false, keyDeserializer: o.keyDeserializer, valueDeserializer: o.valueDeserializer };
     this.nodeHost = this.makeNodeHost();
