@@ -19,7 +19,7 @@ describe.skipIf(noKafka || sasl === null)('Admin with ACLs enforced (SASL listen
   const hidden = uniqueTopic('acl-hidden');
   beforeAll(async () => {
     const users = sasl!.users;
-    alice = new Admin({ bootstrapServers: sasl!.bootstrap, sasl: { mechanism: 'SCRAM-SHA-256', username: 'alice', password: users.alice! }, defaultApiTimeoutMs: 20_000 });
+    alice = new Admin({ bootstrapServers: sasl!.bootstrap, sasl: { mechanism: 'SCRAM-SHA-512', username: 'alice', password: users.alice! }, defaultApiTimeoutMs: 20_000 });
     bob = new Admin({ bootstrapServers: sasl!.bootstrap, sasl: { mechanism: 'PLAIN', username: 'bob', password: users.bob! }, defaultApiTimeoutMs: 20_000 });
     const created = await alice.createTopics([{ topic, numPartitions: 2 }, { topic: hidden, numPartitions: 1 }]);
     expect(created.every((r) => r.ok)).toBe(true);

@@ -40,7 +40,7 @@ describeKafka('kafkawire --config', () => {
   describe.skipIf(kafka.sasl === null || kafka.tls === null)('with the SASL and SSL listeners', () => {
     it('SASL_PLAINTEXT with sasl.jaas.config (SCRAM and PLAIN)', async () => {
       const users = kafka.sasl!.users;
-      for (const [mechanism, module] of [['SCRAM-SHA-256', 'org.apache.kafka.common.security.scram.ScramLoginModule'], ['PLAIN', 'org.apache.kafka.common.security.plain.PlainLoginModule']]) {
+      for (const [mechanism, module] of [['SCRAM-SHA-512', 'org.apache.kafka.common.security.scram.ScramLoginModule'], ['PLAIN', 'org.apache.kafka.common.security.plain.PlainLoginModule']]) {
         const f = props(`sasl-${mechanism}.properties`, [
           `bootstrap.servers=${kafka.sasl!.bootstrap}`,
           'security.protocol=SASL_PLAINTEXT',

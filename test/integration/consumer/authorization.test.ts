@@ -12,7 +12,7 @@ describe.skipIf(noKafka || kafka.sasl === null)('consumer authorization errors',
     await createTopic(topic, 1);
     const c = new Consumer({
       bootstrapServers: kafka.sasl!.bootstrap,
-      sasl: { mechanism: 'SCRAM-SHA-256', username: 'bob', password: kafka.sasl!.users.bob! },
+      sasl: { mechanism: 'SCRAM-SHA-512', username: 'bob', password: kafka.sasl!.users.bob! },
       groupId,
       enableAutoCommit: false,
       defaultApiTimeoutMs: 5000,

@@ -68,7 +68,7 @@ describe.skipIf(noKafka || kafka.sasl === null)('authorization', () => {
     // bob has no ACLs on the SASL listener (the test cluster enforces ACLs there).
     const p = new Producer({
       bootstrapServers: kafka.sasl!.bootstrap,
-      sasl: { mechanism: 'SCRAM-SHA-256', username: 'bob', password: kafka.sasl!.users.bob! },
+      sasl: { mechanism: 'SCRAM-SHA-512', username: 'bob', password: kafka.sasl!.users.bob! },
       // Far beyond the test's timeout: only an error that is not retried ends this send in time.
       maxBlockMs: 600_000,
     });
