@@ -1,0 +1,38 @@
+// Median, min and max of repeated runs, and kafkawire's ratio to a peer.
+import type { Row, Sample, Stat } from './types.js';
+
+export function stat(values: number[]): Stat {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  const median = s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  return { median, min: s[0]!, max: s[s.length - 1]! };
+}
+
+/** Folds the samples of one client and workload into a row's figures (status stays the caller's). */
+export function summarize(samples: Sample[]): Pick<Row, 'recordsPerSec' | 'mbPerSec' | 'cpuSeconds' | 'peakRssMb' | 'p50Ms' | 'p99Ms' | 'runs'> {
+  const pick = (f: (s: Sample) => number | undefined): Stat | undefined => {
+    const v = samples.map(f).filter((x): x is number => x !== undefined && Number.isFinite(x));
+    return v.length > 0 ? stat(v) : undefined;
+  };
+  return {
+    runs: samples.length,
+    recordsPerSec: pick((s) => s.recordsPerSec),
+    mbPerSec: pick((s) => s.mbPerSec),
+    cpuSeconds: pick((s) => s.cpuSeconds),
+    peakRssMb: pick((s) => s.peakRssMb),
+    p50Ms: pick((s) => s.p50Ms),
+    p99Ms: pick((s) => s.p99Ms),
+  };
+}
+
+/**
+ * kafkawire's row over a peer's, so that above 1 always means kafkawire did
+ * better: records/s over records/s, and for awaited sends (C) the peer's p50
+ * over kafkawire's. Undefined when either side has no figure.
+ */
+export function ratio(ours: Row | undefined, peer: Row | undefined): number | undefined {
+  if (!ours || !peer || ours.status !== 'ok' || peer.status !== 'ok') return undefined;
+  if (ours.p50Ms && peer.p50Ms) return ours.p50Ms.median > 0 ? peer.p50Ms.median / ours.p50Ms.median : undefined;
+  if (ours.recordsPerSec && peer.recordsPerSec && peer.recordsPerSec.median > 0) return ours.recordsPerSec.median / peer.recordsPerSec.median;
+  return undefined;
+}

@@ -1,0 +1,120 @@
+// The bench's report writers (bench/report/*) with made-up results: no cluster needed.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ratio, stat, summarize } from '../../bench/lib/stats.js';
+import { KW20, KW24, type BenchResults, type Row } from '../../bench/lib/types.js';
+import { DETAIL_MARKER, keptDetail, resultsMarkdown } from '../../bench/report/markdown.js';
+import { bars, resultsSvg } from '../../bench/report/svg.js';
+import { resultsTable } from '../../bench/report/table.js';
+
+const s = (median: number, min = median, max = median) => ({ median, min, max });
+
+function row(workload: string, client: string, recordsPerSec: number, extra: Partial<Row> = {}): Row {
+  return { workload, title: `${workload}: test`, nodes: 1, client, status: 'ok', runs: 3, recordsPerSec: s(recordsPerSec, recordsPerSec * 0.9, recordsPerSec * 1.1),
+    mbPerSec: s(recordsPerSec / 10_000), cpuSeconds: s(1.5), peakRssMb: s(100), ...extra };
+}
+
+function fake(): BenchResults {
+  return {
+    meta: { date: '2026-12-02T10:00:00Z', cpuModel: 'Test CPU', cores: 2, loadAverage: '0.10 0.20 0.30', quick: false, runs: 3, clusters: '1 test node',
+      versions: { Node: 'v20.0.0', KafkaJS: '2.2.4' }, scaled: ['C: 2,000 sends'], durationSeconds: 600 },
+    clients: [KW20, KW24, 'KafkaJS', 'kcat'],
+    rows: [
+      row('A', KW20, 400_000),
+      row('A', KW24, 500_000),
+      row('A', 'KafkaJS', 100_000),
+      row('A', 'kcat', 1_000_000),
+      row('C', KW20, 500, { p50Ms: s(2), p99Ms: s(9) }),
+      row('C', KW24, 500, { p50Ms: s(1), p99Ms: s(8) }),
+      row('C', 'KafkaJS', 400, { p50Ms: s(3), p99Ms: s(10) }),
+      { workload: 'C', title: 'C: test', nodes: 1, client: 'kcat', status: 'n/a', note: 'n/a (kcat cannot await one send before the next)', runs: 0 },
+    ],
+    micro: [{ op: 'murmur2, 100 B key', runtime: 'v20.0.0', bytes: 100, mbPerSec: s(1600), memcpyMbPerSec: s(3200), memcpyTimes: 2 }],
+  };
+}
+
+describe('bench stats', () => {
+  it('median lies between min and max, and is the middle value for an odd count', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { minLength: 1, maxLength: 9 }), (xs) => {
+        const st = stat(xs);
+        expect(st.min).toBe(Math.min(...xs));
+        expect(st.max).toBe(Math.max(...xs));
+        expect(st.median).toBeGreaterThanOrEqual(st.min);
+        expect(st.median).toBeLessThanOrEqual(st.max);
+        if (xs.length % 2 === 1) expect(xs).toContain(st.median);
+      }),
+    );
+    expect(stat([3, 1, 2]).median).toBe(2);
+    expect(stat([4, 1, 2, 3]).median).toBe(2.5);
+  });
+
+  it('summarize keeps latency only where samples have it', () => {
+    const sum = summarize([{ recordsPerSec: 1, mbPerSec: 1, cpuSeconds: 1, peakRssMb: 1 }, { recordsPerSec: 3, mbPerSec: 1, cpuSeconds: 2, peakRssMb: 1 }]);
+    expect(sum.recordsPerSec).toEqual({ median: 2, min: 1, max: 3 });
+    expect(sum.p50Ms).toBeUndefined();
+    expect(sum.runs).toBe(2);
+  });
+
+  it('ratio is above 1 when kafkawire does better: more records/s, or a lower p50 for awaited sends', () => {
+    const r = fake().rows;
+    expect(ratio(r[1], r[2])).toBeCloseTo(5);
+    expect(ratio(r[1], r[3])).toBeCloseTo(0.5);
+    expect(ratio(r[5], r[6])).toBeCloseTo(3);
+    expect(ratio(r[5], r[7])).toBeUndefined();
+  });
+});
+
+describe('bench table and RESULTS.md', () => {
+  it('prints every row with median (min–max), both kafkawire ratios, n/a reasons and the micro rows', () => {
+    const t = resultsTable(fake());
+    const lines = t.split('\n');
+    expect(lines).toHaveLength(2 + 8 + 1);
+    const kafkajsA = lines.find((l) => l.startsWith('| A: test | 1 | KafkaJS |'))!;
+    expect(kafkajsA).toContain('100,000 (90,000–110,000)');
+    expect(kafkajsA).toContain('| 4.00× | 5.00× |');
+    expect(lines.find((l) => l.includes('| kcat |') && l.startsWith('| C:'))).toContain('n/a (kcat cannot await one send before the next)');
+    expect(lines.find((l) => l.startsWith('| C: test | 1 | KafkaJS |'))).toContain('3.00 (3.00–3.00) / 10.00 (10.00–10.00)');
+    expect(t).toContain('one op = 2.0 memcpys');
+  });
+
+  it('writes the run facts and keeps the detail below the marker', () => {
+    const first = resultsMarkdown(fake(), '# Benchmark results\n\nold intro\n\n## Producer end to end\n\nold numbers\n');
+    expect(first).toContain('Test CPU, 2 cores, load average at start 0.10 0.20 0.30');
+    expect(first).toContain('KafkaJS 2.2.4');
+    expect(first).toContain('  - C: 2,000 sends');
+    expect(first).toContain('median of 3 runs');
+    const detail = first.slice(first.indexOf(DETAIL_MARKER));
+    expect(detail).toContain('### Producer end to end');
+    expect(detail).toContain('old numbers');
+    // A second run keeps exactly what was below the marker.
+    const second = resultsMarkdown({ ...fake(), meta: { ...fake().meta, cpuModel: 'Other CPU' } }, first);
+    expect(second).toContain('Other CPU');
+    expect(second).not.toContain('Test CPU');
+    expect(keptDetail(second)).toBe(keptDetail(first));
+    expect(second.split(DETAIL_MARKER)).toHaveLength(2);
+  });
+});
+
+describe('bench SVG', () => {
+  it('draws one bar per peer and workload with the Node 24 ratio, n/a where a side is missing', () => {
+    const b = bars(fake());
+    expect(b.map((x) => [x.group, x.peer, x.value === undefined ? undefined : Number(x.value.toFixed(2))])).toEqual([
+      ['A: test, 1 node', 'KafkaJS', 5],
+      ['A: test, 1 node', 'kcat', 0.5],
+      ['C: test, 1 node', 'KafkaJS', 3],
+      ['C: test, 1 node', 'kcat', undefined],
+    ]);
+    const svg = resultsSvg(fake());
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+    expect(svg.match(/<rect x=/g)).toHaveLength(3);
+    expect(svg).toContain('>5.00×<');
+    expect(svg).toContain('>0.50×<');
+    expect(svg).toContain('>n/a<');
+    // Every element that opens closes (a cheap well-formedness check).
+    const opens = (svg.match(/<(rect|text|svg|title)[\s>]/g) ?? []).length;
+    const closes = (svg.match(/<\/(rect|text|svg|title)>/g) ?? []).length + (svg.match(/<rect [^>]*\/>/g) ?? []).length;
+    expect(closes).toBe(opens);
+  });
+});
