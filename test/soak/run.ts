@@ -5,7 +5,7 @@
 // (process.getActiveResourcesInfo()), after a GC when --expose-gc is on; at the
 // end the verifier's counts for the producer (lost, duplicated, reordered,
 // never settled) and for the group (skipped, processed twice). Runs against a
-// cluster it starts (KAFKA_BASE_PORT, default 39092), or KAFKA_BOOTSTRAP
+// cluster it starts (KAFKA_BASE_PORT, default 24092), or KAFKA_BOOTSTRAP
 // without the restarts. Exits 1 when a count shows a loss.
 import { parseArgs } from 'node:util';
 import { Consumer } from '../../src/consumer/consumer.js';

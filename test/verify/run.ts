@@ -2,7 +2,7 @@
 // verifier scenarios and prints the report table. Against KAFKA_BOOTSTRAP when
 // set (only the scenarios that need neither node control nor proxies), else
 // against a 3-node cluster it starts with a chaos proxy in front of every node
-// (ports from KAFKA_BASE_PORT, default 39092) and stops at the end.
+// (ports from KAFKA_BASE_PORT, default 24092) and stops at the end.
 // `--scenario all` runs every one; `--list` names them. Exits 1 when any report
 // shows a lost, duplicated, reordered or unsettled record, or a skipped one for a group.
 import { parseArgs } from 'node:util';

@@ -1,7 +1,7 @@
 // The cluster a verifier or soak command line runs against: KAFKA_BOOTSTRAP
 // when set (no node control, no proxies), else a 3-node cluster started here
 // with a chaos proxy in front of every node (base port KAFKA_BASE_PORT, default
-// 39092), stopped by `stop()`.
+// 24092), stopped by `stop()`.
 import { startProxies, type LocalChaos } from '../chaos/control.js';
 import { CHAOS_PROXY_OFFSET, startCluster, type Cluster } from '../kafka/cluster.mjs';
 import type { VerifyEnv } from './env.js';
@@ -10,7 +10,7 @@ export async function startVerifyEnv(log?: (m: string) => void): Promise<{ env: 
   if (process.env.KAFKA_BOOTSTRAP) {
     return { env: { bootstrap: process.env.KAFKA_BOOTSTRAP, direct: process.env.KAFKA_BOOTSTRAP, cluster: null, chaos: null, log }, stop: async () => undefined };
   }
-  const base = Number(process.env.KAFKA_BASE_PORT ?? 39092);
+  const base = Number(process.env.KAFKA_BASE_PORT ?? 24092);
   const proxyPort = (id: number) => base + (id - 1) * 10 + CHAOS_PROXY_OFFSET;
   const ids = [1, 2, 3];
   const cluster: Cluster = await startCluster({
