@@ -97,7 +97,7 @@ async function main(): Promise<void> {
   let cluster: Cluster | null = null;
   let bootstrap = process.env.KAFKA_BOOTSTRAP;
   if (!bootstrap) {
-    cluster = await startCluster({ nodes: 3, basePort: 39092 });
+    cluster = await startCluster({ nodes: 3, basePort: 24092 });
     bootstrap = cluster.bootstrap();
   }
   console.log(`# producer benchmark — ${new Date().toISOString()}`);
