@@ -114,16 +114,19 @@ describeKafka('share groups (KIP-932) against the real cluster', () => {
     const offsets = await produce(topic, Array.from({ length: 60 }, (_, i) => `v${i}`));
     const seen = new Map<string, string[]>([['a', []], ['b', []]]);
     const total = () => seen.get('a')!.length + seen.get('b')!.length;
-    const run = async (name: string, c: ShareConsumer<string | null, string | null>) => {
-      const deadline = Date.now() + 90_000;
+    const polls = new Map<string, number>([['a', 0], ['b', 0]]);
+    const deadline = Date.now() + 90_000;
+    const run = async (name: string, other: string, c: ShareConsumer<string | null, string | null>) => {
       while (total() < offsets.length && Date.now() < deadline) {
         const got = await c.poll(300);
+        polls.set(name, polls.get(name)! + 1);
         for (const r of got) seen.get(name)!.push(String(r.offset));
-        // Some work per batch, so the other member gets its turn at the partition.
-        if (got.length > 0) await new Promise((r) => setTimeout(r, 50));
+        // After a batch, wait for the other member's next poll to end, so it gets its turn at the partition.
+        const before = polls.get(other)!;
+        while (got.length > 0 && polls.get(other) === before && total() < offsets.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
       }
     };
-    await Promise.all([run('a', a), run('b', b)]);
+    await Promise.all([run('a', 'b', a), run('b', 'a', b)]);
     const all = [...seen.get('a')!, ...seen.get('b')!];
     expect(new Set(all).size, 'a record was delivered twice').toBe(all.length);
     expect([...all].sort((x, y) => Number(x) - Number(y))).toEqual(offsets.map(String));
