@@ -46,6 +46,8 @@ export function resultsMarkdown(res: BenchResults, previous: string | null): str
     '  peer\'s p50 over kafkawire\'s.',
     '- A row\'s note says where a client was run differently (KafkaJS and platformatic batch per `send()` call, so they get',
     '  calls of 1000 records, 5 in flight; Java cannot await each send, so C paces ProducerPerformance instead).',
+    '- kafkawire sends one record per `send()` in A and B, with at most 5,000 sends unsettled at a time (a sliding window:',
+    '  the same 5,000 records outstanding as the peers\' 5 calls of 1,000).',
     '',
     resultsTable(res),
     '',

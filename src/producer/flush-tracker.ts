@@ -51,33 +51,3 @@ export class FlushTracker {
     }
   }
 }
-
-/** A send's completion that tells the tracker once when it settles (one object per send, no closures). */
-export class TrackedCompletion<T> {
-  private token: object | null;
-
-  constructor(
-    private readonly onResolve: (v: T) => void,
-    private readonly onReject: (e: unknown) => void,
-    private readonly tracker: FlushTracker,
-  ) {
-    this.token = tracker.begin();
-  }
-
-  resolve(v: T): void {
-    this.settle();
-    this.onResolve(v);
-  }
-
-  reject(e: unknown): void {
-    this.settle();
-    this.onReject(e);
-  }
-
-  /** Settled once, whatever calls it (a send rejected at close may be rejected again by the loop that held it). */
-  private settle(): void {
-    if (this.token === null) return;
-    this.tracker.settled(this.token);
-    this.token = null;
-  }
-}

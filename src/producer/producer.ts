@@ -7,13 +7,14 @@ import { retry } from '../network/backoff.js';
 import { systemClock, type Clock } from '../network/clock.js';
 import { clientPool } from '../network/client-pool.js';
 import type { ConnectionPool } from '../network/pool.js';
-import type { RecordHeaderInput, RecordInput } from '../records/record.js';
-import { estimateRecordSize, RecordAccumulator, type Completion, type RecordMetadata } from './accumulator.js';
-import { FlushTracker, TrackedCompletion } from './flush-tracker.js';
+import type { RecordHeaderInput } from '../records/record.js';
+import { estimateRecordSize, RecordAccumulator, type RecordMetadata } from './accumulator.js';
+import { FlushTracker } from './flush-tracker.js';
 import { registerInternals, testHooksOf } from './internal.js';
 import { resolveProducerOptions, type ProducerOptions, type ResolvedProducerOptions } from './options.js';
 import { defaultPartitioner, StickyPartitioner, type Partitioner } from './partitioner.js';
 import { ProducerIdManager } from './producer-id.js';
+import { takenRecord, takeResolvers, type QueuedRecord } from './queued-record.js';
 import { SendBatchError, type SendOutcome } from './send-batch.js';
 import { Sender } from './sender.js';
 import { defaultSerializer, type Serializer } from './serializers.js';
@@ -32,7 +33,7 @@ interface PendingSend {
   partition: number | undefined;
   timestamp: number | undefined;
   started: number;
-  done: Completion;
+  done: QueuedRecord;
   /** Its bytes are counted in bufferMemory already. */
   reserved: boolean;
   /** The transaction the record was sent in (transactional producers). */
@@ -185,27 +186,27 @@ export class Producer<K = unknown, V = unknown> {
    * for at most maxBlockMs (a Java send() would block its caller instead).
    */
   send(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
-    return new Promise((resolve, reject) => {
-      const done: Completion = new TrackedCompletion<RecordMetadata>(resolve, reject, this.flushes);
-      let pending: PendingSend | undefined;
-      try {
-        pending = this.prepare(record, done);
-        // Bytes are counted from here on, also while the send waits for metadata or the producer id;
-        // a send finds room only if no earlier one is still waiting for room.
-        if (this.unreserved === 0 && this.acc.tryReserve(pending.size)) pending.reserved = true;
-        if (this.waiting.length === 0 && pending.reserved && this.tryAppend(pending)) return;
-        if (!pending.reserved) this.unreserved++;
-        // maxBlockMs counts from here (the same turn as the send() call).
-        pending.started = this.clock.now();
-        this.waiting.push(pending);
-        if (this.waiting.length === 1) {
-          this.drainWaiting().catch((e: unknown) => this.failWaiting(e instanceof KafkaError ? e : new KafkaError(String(e), false, { cause: e })));
-        }
-      } catch (e) {
-        if (pending) this.releaseWaiting(pending);
-        done.reject(e);
+    const promise = new Promise<RecordMetadata>(takeResolvers);
+    const done = takenRecord(this.flushes);
+    let pending: PendingSend | undefined;
+    try {
+      pending = this.prepare(record, done);
+      // Bytes are counted from here on, also while the send waits for metadata or the producer id;
+      // a send finds room only if no earlier one is still waiting for room.
+      if (this.unreserved === 0 && this.acc.tryReserve(pending.size)) pending.reserved = true;
+      if (this.waiting.length === 0 && pending.reserved && this.tryAppend(pending)) return promise;
+      if (!pending.reserved) this.unreserved++;
+      // maxBlockMs counts from here (the same turn as the send() call).
+      pending.started = this.clock.now();
+      this.waiting.push(pending);
+      if (this.waiting.length === 1) {
+        this.drainWaiting().catch((e: unknown) => this.failWaiting(e instanceof KafkaError ? e : new KafkaError(String(e), false, { cause: e })));
       }
-    });
+    } catch (e) {
+      if (pending) this.releaseWaiting(pending);
+      done.reject(e);
+    }
+    return promise;
   }
 
   /**
@@ -221,7 +222,7 @@ export class Producer<K = unknown, V = unknown> {
   }
 
   /** Checks and serializes a record (synchronously: errors here reject this send only). */
-  private prepare(record: ProducerRecord<K, V>, done: Completion): PendingSend {
+  private prepare(record: ProducerRecord<K, V>, done: QueuedRecord): PendingSend {
     if (this.closing) throw new KafkaConfigError('the producer is closed');
     if (this.txn && !this.txn.inTransaction()) {
       throw new KafkaConfigError(`a transactional producer sends only inside a transaction: call beginTransaction() first (state: ${this.txn.state})`);
@@ -269,9 +270,14 @@ export class Producer<K = unknown, V = unknown> {
   private append(s: PendingSend, partition: number): void {
     const now = this.clock.now();
     const ps = this.acc.state(s.topic, partition, now);
-    const input: RecordInput = { key: s.key, value: s.value, headers: s.headers, timestamp: s.timestamp ?? now };
+    // The record object is both what the batch encodes and how the send settles.
+    const r = s.done;
+    r.key = s.key;
+    r.value = s.value;
+    r.headers = s.headers;
+    r.timestamp = s.timestamp ?? now;
     const batches = ps.queue.length;
-    const full = this.acc.append(ps, input, s.size, s.done, now);
+    const full = this.acc.append(ps, r, s.size, r, now);
     // metadataMaxIdleMs counts from the last use; once per new batch is often enough for a bound of minutes.
     if (ps.queue.length !== batches) this.metadata.touch(s.topic, now);
     this.sender.appended(ps, full, now);

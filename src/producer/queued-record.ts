@@ -1,0 +1,66 @@
+import type { RecordHeaderInput, RecordInput } from '../records/record.js';
+import type { Completion, RecordMetadata } from './accumulator.js';
+import type { FlushTracker } from './flush-tracker.js';
+
+/**
+ * One record from send() until it settles: what the batch encodes (key,
+ * value, headers, timestamp) and how its promise settles, in one object.
+ * A record waits in memory until the broker answers, so every object and
+ * field kept per record is paid for by the garbage collector as many times
+ * as records are in flight; the batch holds this one object for both roles.
+ */
+export class QueuedRecord implements RecordInput, Completion {
+  key: Uint8Array | null = null;
+  value: Uint8Array | null = null;
+  headers: RecordHeaderInput[] | undefined = undefined;
+  timestamp = 0;
+  /** The flush generation the send belongs to; null once settled. */
+  private token: object | null;
+
+  constructor(
+    private readonly onResolve: (m: RecordMetadata) => void,
+    private readonly onReject: (e: unknown) => void,
+    private readonly tracker: FlushTracker,
+  ) {
+    this.token = tracker.begin();
+  }
+
+  resolve(m: RecordMetadata): void {
+    this.settle();
+    this.onResolve(m);
+  }
+
+  reject(e: unknown): void {
+    this.settle();
+    this.onReject(e);
+  }
+
+  /** Settled once, whatever calls it (a send rejected at close may be rejected again by the loop that held it). */
+  private settle(): void {
+    if (this.token === null) return;
+    this.tracker.settled(this.token);
+    this.token = null;
+  }
+}
+
+let takenResolve: ((m: RecordMetadata) => void) | undefined;
+let takenReject: ((e: unknown) => void) | undefined;
+
+/** A promise executor that needs no closure per call: it leaves the resolvers for newSend to take. */
+function takeResolvers(resolve: (m: RecordMetadata) => void, reject: (e: unknown) => void): void {
+  takenResolve = resolve;
+  takenReject = reject;
+}
+
+/**
+ * Use as `new Promise(takeResolvers)` and then call takenRecord() at once:
+ * the pair costs no closure per send.
+ */
+export { takeResolvers };
+
+/** The record object for the promise just made with takeResolvers. */
+export function takenRecord(tracker: FlushTracker): QueuedRecord {
+  const record = new QueuedRecord(takenResolve!, takenReject!, tracker);
+  takenResolve = takenReject = undefined;
+  return record;
+}
