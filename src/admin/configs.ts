@@ -62,6 +62,8 @@ export async function describeConfigs(
   const byKey = new Map(resources.map((r) => [resKey(r), r]));
   const results = await ctx.perItem<ConfigEntry[]>('DescribeConfigs', [...byKey.keys()], async (pending) => {
     await ctx.ready();
+    // A broker resource goes to that broker, which the pool can dial only once a metadata answer has listed it.
+    if (pending.some((k) => target(byKey.get(k)!) !== 'any')) await ctx.knownBrokers();
     const out = new Map<string, Result<ConfigEntry[]>>();
     const groups = byNode(pending.map((k) => [asNode(target(byKey.get(k)!)), byKey.get(k)!] as [number, ConfigResource]));
     await fanOut(out, groups, resKey, async (node, list) => {
@@ -112,6 +114,8 @@ export async function incrementalAlterConfigs(
   const byKey = new Map(alterations.map((a) => [resKey(a.resource), a]));
   const results = await ctx.perItem<void>('IncrementalAlterConfigs', [...byKey.keys()], async (pending) => {
     await ctx.ready();
+    // A broker resource goes to that broker, which the pool can dial only once a metadata answer has listed it.
+    if (pending.some((k) => target(byKey.get(k)!.resource) !== 'any')) await ctx.knownBrokers();
     const out = new Map<string, Result<void>>();
     const groups = byNode(pending.map((k) => [asNode(target(byKey.get(k)!.resource)), byKey.get(k)!] as [number, (typeof alterations)[number]]));
     await fanOut(out, groups, (a) => resKey(a.resource), async (node, list) => {

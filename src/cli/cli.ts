@@ -16,7 +16,18 @@ export interface CliIO {
   env: NodeJS.ProcessEnv;
 }
 
-export type OptionSpec = { type: 'string' | 'boolean'; multiple?: boolean; short?: string; description: string; valueName?: string };
+export type OptionSpec = {
+  type: 'string' | 'boolean';
+  multiple?: boolean;
+  /**
+   * Also takes the k=v arguments that follow it, as Java's perf tools read
+   * `--producer-props acks=1 linger.ms=5` (implies multiple).
+   */
+  variadic?: boolean;
+  short?: string;
+  description: string;
+  valueName?: string;
+};
 
 export interface Command {
   /** The word after `kafkawire`. */
@@ -109,6 +120,19 @@ export class Cli {
     const n = Number(v);
     if (!Number.isInteger(n)) throw new UsageError(`--${name} ${JSON.stringify(v)}: expected an integer`);
     return n;
+  }
+
+  /**
+   * Rejects positional arguments after the first `n`: a stray word (a value
+   * whose option was left out, a second k=v of a one-value option) must not be
+   * silently ignored. Names the usage line of the subcommand given.
+   */
+  expectArgs(n: number): void {
+    const extra = this.args[n];
+    if (extra === undefined) return;
+    const sub = this.args[0];
+    const line = this.command.usage.find((u) => sub !== undefined && n > 0 && (u === `${this.command.name} ${sub}` || u.startsWith(`${this.command.name} ${sub} `))) ?? this.command.usage[0];
+    throw new UsageError(`unexpected argument ${JSON.stringify(extra)}; usage: kafkawire ${line}`);
   }
 
   /** Positional argument i, required. */

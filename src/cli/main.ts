@@ -25,7 +25,7 @@ export const COMMON_OPTIONS: Record<string, OptionSpec> = {
 function optionLines(opts: Record<string, OptionSpec>): string {
   return Object.entries(opts)
     .map(([name, o]) => {
-      const head = `${o.short ? `-${o.short}, ` : '    '}--${name}${o.type === 'string' ? ` <${o.valueName ?? 'value'}>` : ''}${o.multiple ? ' (repeatable)' : ''}`;
+      const head = `${o.short ? `-${o.short}, ` : '    '}--${name}${o.type === 'string' ? ` <${o.valueName ?? 'value'}>` : ''}${o.variadic ? '...' : o.multiple ? ' (repeatable)' : ''}`;
       // A long option name gets its description on the next line, aligned with the others.
       return head.length > 36 ? `  ${head}\n  ${''.padEnd(36)} ${o.description}` : `  ${head.padEnd(36)} ${o.description}`;
     })
@@ -91,6 +91,45 @@ export function resolveSettings(values: Record<string, unknown>, env: NodeJS.Pro
   return s;
 }
 
+/**
+ * Rewrites the command line into what parseArgs reads:
+ * - `--throughput -1`: a negative number is the option's value, not an option;
+ * - `--producer-props acks=1 linger.ms=5` (a variadic option): each k=v after
+ *   it becomes one more value of it, as Java's perf tools (nargs +) take them.
+ *   Only k=v words are taken, so a subcommand or topic after the list stays a
+ *   positional argument (and an unexpected one is then reported, not lost).
+ * Everything after `--` is left alone.
+ */
+export function expandArgs(argv: string[], options: Record<string, OptionSpec>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const eq = a.indexOf('=');
+    const name = a.startsWith('--') ? a.slice(2, eq < 0 ? undefined : eq) : '';
+    const spec = options[name];
+    const next = argv[i + 1];
+    if (spec?.variadic) {
+      if (eq < 0 && next !== undefined && !next.startsWith('-')) {
+        out.push(`--${name}=${next}`);
+        i++;
+      } else {
+        out.push(a);
+      }
+      while (i + 1 < argv.length && !argv[i + 1]!.startsWith('-') && argv[i + 1]!.indexOf('=') > 0) out.push(`--${name}=${argv[++i]!}`);
+    } else if (eq < 0 && spec?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
+}
+
 const processIO: CliIO = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env };
 
 /** The command running now, for the bin's Ctrl-C handler. */
@@ -111,23 +150,12 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
   let cli: Cli | null = null;
   try {
     const options = { ...COMMON_OPTIONS, ...command.options };
-    // `--throughput -1`: a negative number is the option's value, not an option.
-    const args: string[] = [];
-    for (let i = 0; i < argv.length; i++) {
-      const a = argv[i]!;
-      const next = argv[i + 1];
-      if (a.startsWith('--') && options[a.slice(2)]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
-        args.push(`${a}=${next}`);
-        i++;
-      } else {
-        args.push(a);
-      }
-    }
+    const args = expandArgs(argv, options);
     let parsed;
     try {
       parsed = parseArgs({
         args,
-        options: Object.fromEntries(Object.entries(options).map(([k, o]) => [k, { type: o.type, ...(o.multiple ? { multiple: true } : {}), ...(o.short ? { short: o.short } : {}) }])),
+        options: Object.fromEntries(Object.entries(options).map(([k, o]) => [k, { type: o.type, ...(o.multiple || o.variadic ? { multiple: true } : {}), ...(o.short ? { short: o.short } : {}) }])),
         allowPositionals: true,
         strict: true,
       });

@@ -46,6 +46,7 @@ export const acls: Command = {
   },
   async run(cli: Cli): Promise<number> {
     const sub = cli.arg(0, 'a subcommand (list, add, remove)');
+    cli.expectArgs(1);
     const admin = await cli.admin();
     const pattern = cli.flag('prefixed') ? ('PREFIXED' as const) : undefined;
     const ops = cli.list('operation').map((o) => o.toUpperCase().replace(/-/g, '_') as AclOperation);

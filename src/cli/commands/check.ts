@@ -33,6 +33,7 @@ export const check: Command = {
   },
   notes: 'Exit code 0 when every step passed; otherwise that of the first failure (3 network, 4 denied, 1 other).',
   async run(cli: Cli): Promise<number> {
+    cli.expectArgs(0);
     const timeoutMs = cli.int('timeout-ms', 10_000)!;
     const steps: Step[] = [];
     const report = (s: Step) => {

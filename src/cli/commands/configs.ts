@@ -24,6 +24,7 @@ export const configs: Command = {
   },
   async run(cli: Cli): Promise<number> {
     const sub = cli.arg(0, 'a subcommand (describe, alter)');
+    cli.expectArgs(1);
     const resource = resourceOf(cli);
     const admin = await cli.admin();
     if (sub === 'describe') {

@@ -126,6 +126,8 @@ export const groups: Command = {
   ].join('\n'),
   async run(cli: Cli): Promise<number> {
     const sub = cli.arg(0, 'a subcommand (list, describe, delete)');
+    if (sub === 'list') cli.expectArgs(1);
+    if (sub === 'describe') cli.expectArgs(2);
     const admin = await cli.admin();
     switch (sub) {
       case 'list': {

@@ -29,6 +29,7 @@ export const offsets: Command = {
     if (sub !== 'reset') throw new UsageError(`unknown subcommand offsets ${sub}; expected reset`);
     const groupId = cli.arg(1, 'the group');
     const topic = cli.arg(2, 'the topic');
+    cli.expectArgs(3);
     const target = parseTarget(cli.str('to'));
     const admin = await cli.admin();
 

@@ -28,7 +28,7 @@ export const PERF_CONSUME_OPTIONS = {
   group: { type: 'string', valueName: 'id', description: 'consume: the consumer group (default perf-consumer-<random>, as the Java tool)' },
   from: { type: 'string', valueName: 'earliest|latest', description: 'consume: where a partition without a committed offset starts (default earliest, as the Java tool)' },
   timeout: { type: 'string', valueName: 'ms', description: 'consume: give up when no record came for this long (default 10000)' },
-  'consumer-props': { type: 'string', multiple: true, valueName: 'k=v', description: 'consume: consumer properties, Java names (fetch.max.wait.ms=100 max.poll.records=1000 ...)' },
+  'consumer-props': { type: 'string', variadic: true, valueName: 'k=v', description: 'consume: consumer properties, Java names, as many as follow it (fetch.max.wait.ms=100 max.poll.records=1000 ...)' },
 } as const;
 
 /** Summary text: the Java tool's header and row (its column names), then the same in words. */

@@ -50,7 +50,7 @@ export const perf: Command = {
     'num-records': { type: 'string', valueName: 'n', description: 'records to send' },
     'record-size': { type: 'string', valueName: 'bytes', description: 'value size of each record' },
     throughput: { type: 'string', valueName: 'n', description: 'records per second at most; -1 for no limit (default -1)' },
-    'producer-props': { type: 'string', multiple: true, valueName: 'k=v', description: 'producer properties, Java names (acks=1 linger.ms=10 compression.type=lz4 ...)' },
+    'producer-props': { type: 'string', variadic: true, valueName: 'k=v', description: 'producer properties, Java names, as many as follow it (acks=1 linger.ms=10 compression.type=lz4 ...)' },
     'reporting-interval': { type: 'string', valueName: 'ms', description: 'progress line interval on a terminal (default 5000)' },
     ...PERF_CONSUME_OPTIONS,
   },
@@ -63,6 +63,7 @@ export const perf: Command = {
     'Consumer properties also come from --config. Exit code 1 when fewer than --messages records came before --timeout.',
   async run(cli: Cli): Promise<number> {
     const sub = cli.arg(0, 'a subcommand (produce or consume)');
+    cli.expectArgs(1);
     if (sub === 'consume') return perfConsume(cli);
     if (sub !== 'produce') throw new UsageError(`unknown subcommand perf ${sub}; expected produce or consume`);
     const topic = cli.str('topic');

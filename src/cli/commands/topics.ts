@@ -48,6 +48,7 @@ export const topics: Command = {
   async run(cli: Cli): Promise<number> {
     const sub = cli.arg(0, 'a subcommand (list, describe, create, delete)');
     const names = cli.args.slice(1);
+    if (sub === 'list') cli.expectArgs(1);
     const admin = await cli.admin();
     switch (sub) {
       case 'list': {

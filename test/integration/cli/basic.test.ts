@@ -209,7 +209,8 @@ describeKafka('kafkawire CLI (child process)', () => {
   it('perf produce: the summary fields, as text and --json', async () => {
     const topic = uniqueTopic('cli-perf');
     await createTopic(topic, 1);
-    const r = await kafkawire(['perf', 'produce', '--topic', topic, '--num-records', '2000', '--record-size', '100', '--throughput', '-1', '--producer-props', 'acks=1', 'linger.ms=5', '--json', ...b]);
+    // Java's form: every k=v after --producer-props is a property (the last one is checked below).
+    const r = await kafkawire(['perf', 'produce', '--topic', topic, '--num-records', '2000', '--record-size', '100', '--throughput', '-1', '--producer-props', 'acks=1', 'linger.ms=5', 'compression.type=gzip', '--json', ...b]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const s = JSON.parse(r.stdout);
@@ -222,6 +223,10 @@ describeKafka('kafkawire CLI (child process)', () => {
       const [end] = await admin.listOffsets([{ topic, partition: 0, spec: 'latest' }]);
       expect(end!.value!.offset).toBe(2000n);
     });
+    // compression.type=gzip, the third property, took effect: every batch in the log is gzip (codec 1).
+    const batches = await fetchBatches(topic, 0);
+    expect(batches.length).toBeGreaterThan(0);
+    expect(new Set(batches.map((bt) => bt.compression))).toEqual(new Set([1]));
     const text = await kafkawire(['perf', 'produce', '--topic', topic, '--num-records', '50', '--record-size', '10', '--throughput', '100', ...b]);
     expect(text.stdout).toMatch(/^50 records sent, [\d.]+ records\/sec \([\d.]+ MB\/sec\), [\d.]+ ms avg latency, [\d.]+ ms max latency, [\d.]+ ms 50th, [\d.]+ ms 95th, [\d.]+ ms 99th, [\d.]+ ms 99.9th\.$/m);
   });

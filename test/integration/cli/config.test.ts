@@ -4,8 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../admin/helpers.js';
+import { fetchBatches } from '../fetch.js';
 import { createTopic, describeKafka, kafka, uniqueTopic } from '../kafka.js';
-import { buildCli, cleanCli, kafkawire } from './run.js';
+import { buildCli, cleanCli, kafkawire, startKafkawire } from './run.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kafkawire-cli-config-'));
 function props(name: string, lines: string[]): string {
@@ -29,6 +31,27 @@ describeKafka('kafkawire --config', () => {
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe('partition=0 offset=0');
     expect(r.stderr.trim()).toBe(`kafkawire: warning: unknown property no.such.property in ${f} (ignored)`);
+    // The properties took effect. acks=1 makes the producer non-idempotent (Java's rule), so its batch carries no
+    // producer id; compression.type=lz4 compressed it. A produce without the file (acks=all, no compression) for contrast.
+    const plain = await kafkawire(['produce', topic, '--bootstrap', kafka.bootstrap], { input: 'y\n' });
+    expect(plain.code).toBe(0);
+    const [fromFile, fromFlags] = (await fetchBatches(topic, 0)).filter((bt) => !bt.control);
+    expect(fromFile).toMatchObject({ compression: 3, producerId: -1n, recordCount: 1 });
+    expect(fromFlags).toMatchObject({ compression: 0, recordCount: 1 });
+    expect(fromFlags!.producerId).toBeGreaterThanOrEqual(0n);
+    // client.id: a group member started with the file shows it as the owner of the partition.
+    const group = uniqueTopic('cli-config-group');
+    const member = await startKafkawire(['consume', topic, '--group', group, '--from', 'earliest', '--config', f]);
+    try {
+      await eventually(async () => {
+        const d = JSON.parse((await kafkawire(['groups', 'describe', group, '--json', '--bootstrap', kafka.bootstrap])).stdout);
+        expect(d.partitions[0].owner.clientId).toBe('from-config');
+      }, 60_000);
+      member.kill('SIGINT');
+      expect((await member.exited(30_000)).code).toBe(130);
+    } finally {
+      member.kill('SIGKILL');
+    }
     const bad = await kafkawire(['topics', 'list', '--config', props('bad.properties', [`bootstrap.servers=${kafka.bootstrap}`, 'linger.ms=soon'])]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('linger.ms=soon');

@@ -228,7 +228,9 @@ describeKafka('kafkawire CLI: consume, get, perf consume (child process)', () =>
     await createTopic(topic, 2);
     const prod = await kafkawire(['perf', 'produce', '--topic', topic, '--num-records', '3000', '--record-size', '100', '--producer-props', 'acks=1', ...b]);
     expect(prod.code).toBe(0);
-    const r = await kafkawire(['perf', 'consume', '--topic', topic, '--messages', '3000', '--consumer-props', 'max.poll.records=1000', 'fetch.max.wait.ms=100', '--json', ...b]);
+    // Java's form: every k=v after --consumer-props is a property; group.id, the last one, names the group it joins.
+    const group = uniqueTopic('perf-props-group');
+    const r = await kafkawire(['perf', 'consume', '--topic', topic, '--messages', '3000', '--consumer-props', 'max.poll.records=1000', 'fetch.max.wait.ms=100', `group.id=${group}`, '--json', ...b]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const s = JSON.parse(r.stdout);
@@ -238,6 +240,8 @@ describeKafka('kafkawire CLI: consume, get, perf consume (child process)', () =>
     expect(s.rebalanceMs).toBeGreaterThanOrEqual(0);
     expect(s.rebalanceMs + s.fetchMs).toBeCloseTo(s.elapsedMs, 0);
     expect(Date.parse(s.endTime)).toBeGreaterThanOrEqual(Date.parse(s.startTime));
+    // The group from the third property exists: the consumer joined it.
+    await eventually(async () => expect((await admin.listGroups()).groups.map((g) => g.groupId)).toContain(group));
 
     const text = await kafkawire(['perf', 'consume', '--topic', topic, '--messages', '3001', '--timeout', '2000', '--group', uniqueTopic('perf-group'), ...fast.map((x) => x.replace('consumer-property', 'consumer-props')), ...b]);
     expect(text.code).toBe(1);
