@@ -18,6 +18,8 @@ export interface LoadOptions {
   /** Transactional mode: records per transaction, and every abortEvery-th transaction is aborted. */
   transactions?: { transactionalId: string; size?: number; abortEvery?: number };
   producer?: Partial<ProducerOptions<string, string>>;
+  /** How long past deliveryTimeoutMs stop() still waits for a send to settle (default 15000). */
+  stopMarginMs?: number;
   log?: (m: string) => void;
 }
 
@@ -31,6 +33,9 @@ export const VERIFY_PRODUCER: Partial<ProducerOptions<string, string>> = {
   maxBlockMs: 60_000,
 };
 
+/** How long past deliveryTimeoutMs stop() still waits for a send to settle. */
+const STOP_MARGIN_MS = 15_000;
+
 export class ProducerLoad {
   readonly sends: SendOutcome[] = [];
   readonly run = Math.random().toString(36).slice(2, 8);
@@ -38,6 +43,10 @@ export class ProducerLoad {
   private stopping = false;
   private loop: Promise<void> | null = null;
   private outstanding = 0;
+  /** Called when the last outstanding send settles (stop() waits on it). */
+  private onIdle: (() => void) | null = null;
+  /** Sends still open when stop() gave up on them. */
+  neverSettled = 0;
   /** Acknowledged records per partition, to find the busiest one. */
   readonly perPartition = new Map<number, number>();
   transactionsCommitted = 0;
@@ -123,6 +132,7 @@ export class ProducerLoad {
     ).finally(() => {
       s.ms = Math.round(performance.now() - started);
       this.outstanding--;
+      if (this.outstanding === 0) this.onIdle?.();
     });
   }
 
@@ -192,6 +202,8 @@ export class ProducerLoad {
       this.o.log?.(`abort after a failed commit failed too (${(e as Error).message}); a new producer takes over`);
     }
     await this.producer.close({ timeoutMs: 5000 }).catch(() => undefined);
+    // stop() may already be closing the producer: a new one would never be closed.
+    if (this.stopping) return;
     this.producer = this.newProducer();
     for (let i = 0; i < 20 && !this.stopping; i++) {
       try {
@@ -204,24 +216,50 @@ export class ProducerLoad {
     }
   }
 
+  /** The producer's delivery timeout: no send may take longer to settle. */
+  get deliveryTimeoutMs(): number {
+    return this.o.producer?.deliveryTimeoutMs ?? VERIFY_PRODUCER.deliveryTimeoutMs ?? 120_000;
+  }
+
   /**
-   * Stops sending and waits for every send to settle, up to the delivery
-   * timeout plus a margin: past that, a send that has not settled never will.
+   * Stops sending, then waits for every send to settle, up to the delivery
+   * timeout and a margin: past that, a send that has not settled never will.
+   * Those are marked never settled BEFORE the producer is closed, because
+   * close() fails whatever is still queued and they would look merely failed.
    */
   async stop(): Promise<void> {
     this.stopping = true;
-    await this.loop;
-    const limit = (this.o.producer?.deliveryTimeoutMs ?? VERIFY_PRODUCER.deliveryTimeoutMs ?? 120_000) + 30_000;
-    const until = Date.now() + limit;
-    let reported = false;
-    while (this.outstanding > 0 && Date.now() < until) {
-      // A send still open 15 s after the load stopped, with the cluster healthy again, is worth a look inside.
-      if (!reported && this.stuck(15_000).length > 0) {
-        reported = true;
-        this.o.log?.(`stuck sends: ${this.stuck(15_000).slice(0, 5).join('; ')}\n  ${this.internals()}`);
-      }
-      await sleep(100);
+    const limit = this.deliveryTimeoutMs + (this.o.stopMarginMs ?? STOP_MARGIN_MS);
+    let expire: NodeJS.Timeout | undefined;
+    const expired = new Promise<void>((resolve) => (expire = setTimeout(resolve, limit)));
+    // A send still open 15 s after the load stopped, with the cluster healthy again, is worth a look inside.
+    const look = setTimeout(() => {
+      const stuck = this.stuck(15_000);
+      if (stuck.length) this.o.log?.(`stuck sends: ${stuck.slice(0, 5).join('; ')}\n  ${this.internals()}`);
+    }, 15_000);
+    const idle = new Promise<void>((resolve) => {
+      this.onIdle = resolve;
+    });
+    try {
+      // A transactional loop ends after its current commit or abort; that too is bounded by the limit.
+      await Promise.race([this.loop, expired]);
+      if (this.outstanding > 0) await Promise.race([idle, expired]);
+    } finally {
+      clearTimeout(expire);
+      clearTimeout(look);
+      this.onIdle = null;
     }
+    for (const s of this.sends) {
+      if (s.ms === undefined) {
+        s.neverSettled = true;
+        this.neverSettled++;
+      }
+    }
+    if (this.neverSettled) this.o.log?.(`${this.neverSettled} sends never settled, e.g. ${this.stuck(0).slice(0, 3).join('; ')}\n  ${this.internals()}`);
     await this.producer.close({ timeoutMs: 10_000 }).catch((e: unknown) => this.o.log?.(`producer close: ${String(e)}`));
+    // A loop still waiting on its producer ends now that it is closed; do not leave it running.
+    let bound: NodeJS.Timeout | undefined;
+    await Promise.race([this.loop, new Promise<void>((resolve) => (bound = setTimeout(resolve, 10_000)))]);
+    clearTimeout(bound);
   }
 }

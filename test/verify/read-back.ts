@@ -17,6 +17,21 @@ async function lastStableCaughtUp(bootstrap: string, committed: Consumer, tps: T
   }
 }
 
+/**
+ * The end offsets of a topic once its producers stopped: the high watermarks,
+ * or for read_committed the last stable offsets after they caught up with them.
+ */
+export async function endOffsets(bootstrap: string, topic: string, partitions: number, readCommitted = false): Promise<Map<number, bigint>> {
+  const consumer = new Consumer({ bootstrapServers: bootstrap, isolationLevel: readCommitted ? 'read_committed' : 'read_uncommitted', enableAutoCommit: false });
+  try {
+    const tps = Array.from({ length: partitions }, (_, partition) => ({ topic, partition }));
+    if (readCommitted) await lastStableCaughtUp(bootstrap, consumer, tps);
+    return new Map((await consumer.endOffsets(tps)).map((e) => [e.partition, e.offset]));
+  } finally {
+    await consumer.close();
+  }
+}
+
 export async function readBack(bootstrap: string, topic: string, partitions: number, opts: { readCommitted?: boolean; timeoutMs?: number } = {}): Promise<LogRecord[]> {
   const consumer = new Consumer({
     bootstrapServers: bootstrap,

@@ -2,7 +2,7 @@
 // count is counted, and a clean history counts nothing.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { groupReport, producerReport, type LogRecord, type SendOutcome } from './report.js';
+import { formatGroupTable, groupReport, producerReport, type LogRecord, type SendOutcome } from './report.js';
 
 /** A clean run: n sends spread over partitions, each acknowledged at the next offset of its partition. */
 function clean(n: number, partitions: number): { sends: SendOutcome[]; log: LogRecord[] } {
@@ -44,6 +44,14 @@ describe('producerReport', () => {
     expect(r.longestSendMs).toBe(60_000);
   });
 
+  it('a send the load gave up on counts as never settled even after close() failed it, and its time is not the longest send', () => {
+    const { sends, log } = clean(5, 1);
+    sends.push({ value: 'r:5', seq: 5, neverSettled: true, error: 'KafkaTimeoutError: closed with the record queued', ms: 90_000 });
+    const r = producerReport('x', sends, log, 0);
+    expect({ neverSettled: r.neverSettled, failed: r.failed, errors: r.errors }).toEqual({ neverSettled: 1, failed: 0, errors: {} });
+    expect(r.longestSendMs).toBeLessThan(10);
+  });
+
   it('counts records out of send order per partition, and aborted records read committed', () => {
     const { sends, log } = clean(12, 3);
     const p0 = log.filter((r) => r.partition === 0);
@@ -76,5 +84,14 @@ describe('groupReport', () => {
     const r = groupReport('g', [at(0, 0), at(0, 1)], [a, b], 0);
     expect(r.unexplainedDuplicates).toBe(1);
     expect(r.skipped).toBe(0);
+  });
+
+  it('the table shows an abortedSeen column only when a group read read_committed', () => {
+    const r = groupReport('g', [at(0, 0)], [{ name: 'a', processed: [at(0, 0)], commits: [at(0, 1)], failedCommits: 0 }], 0);
+    expect(formatGroupTable([r])).not.toContain('abortedSeen');
+    const table = formatGroupTable([r, { ...r, scenario: 'txn', abortedProcessed: 2 }]).split('\n');
+    expect(table[0]).toContain('abortedSeen');
+    const col = table[0]!.split('|').findIndex((c) => c.trim() === 'abortedSeen');
+    expect(table.slice(2).map((row) => row.split('|')[col]!.trim())).toEqual(['-', '2']);
   });
 });

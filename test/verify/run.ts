@@ -3,8 +3,11 @@
 // set (only the scenarios that need neither node control nor proxies), else
 // against a 3-node cluster it starts with a chaos proxy in front of every node
 // (ports from KAFKA_BASE_PORT, default 24092) and stops at the end.
-// `--scenario all` runs every one; `--list` names them. Exits 1 when any report
-// shows a lost, duplicated, reordered or unsettled record, or a skipped one for a group.
+// `--scenario all` runs every one; `--list` names them. Every producer scenario
+// runs a consumer group of three beside the producer (`--no-group` leaves it
+// out). Exits 1 when any report shows a lost, duplicated, reordered or
+// unsettled record, or for a group a skipped record, a duplicate outside the
+// at-least-once window or an aborted record read committed.
 import { parseArgs } from 'node:util';
 import { runGroupScenario } from './group.js';
 import { formatGroupTable, formatProducerTable, type GroupReport, type ProducerReport } from './report.js';
@@ -23,6 +26,7 @@ const { values } = parseArgs({
     rate: { type: 'string' },
     list: { type: 'boolean' },
     quiet: { type: 'boolean' },
+    'no-group': { type: 'boolean' },
   },
 });
 
@@ -30,7 +34,8 @@ if (values.list || !values.scenario?.length) {
   console.log('scenarios:');
   for (const [n, s] of Object.entries(PRODUCER_SCENARIOS)) console.log(`  ${n.padEnd(18)} ${s.what} (default --seconds ${s.seconds})`);
   for (const [n, s] of Object.entries(GROUP_SCENARIOS)) console.log(`  ${n.padEnd(18)} ${s.what}`);
-  console.log('usage: npm run verify -- --scenario <name|all> [--scenario <name> ...] [--seconds N] [--rate N]');
+  console.log('usage: npm run verify -- --scenario <name|all> [--scenario <name> ...] [--seconds N] [--rate N] [--no-group]');
+  console.log('  each producer scenario also runs a consumer group of three through the fault (--no-group: without it)');
   process.exit(values.list ? 0 : 2);
 }
 
@@ -49,10 +54,15 @@ try {
   for (const n of names) {
     try {
       if (PRODUCER_SCENARIOS[n]) {
-        const r = await runProducerScenario(env, n, { seconds: num(values.seconds), rate: num(values.rate) });
+        const { producer: r, group: g } = await runProducerScenario(env, n, { seconds: num(values.seconds), rate: num(values.rate), group: !values['no-group'] });
         producerReports.push(r);
         if (r.lost || r.duplicates || r.reorderedTotal || r.neverSettled || r.abortedVisible) failed = true;
         if (r.examples.length) log?.(`[${n}] ${r.examples.join('\n')}`);
+        if (g) {
+          groupReports.push(g);
+          if (g.skipped || g.unexplainedDuplicates || g.abortedProcessed) failed = true;
+          if (g.examples.length) log?.(`[${n}] group: ${g.examples.join('\n')}`);
+        }
       } else {
         const r = await runGroupScenario(env, n, { protocol: GROUP_SCENARIOS[n]!.protocol, seconds: num(values.seconds), rate: num(values.rate) });
         groupReports.push(r);

@@ -1,13 +1,17 @@
 // The producer scenarios of the delivery verifier: each runs the producer load
 // against a fresh 6-partition topic (RF 3, min.insync.replicas 2), injects one
 // kind of fault, lets the load carry on past it, then reads the topic back and
-// works out the report. `seconds` scales the fault (the CLI's --seconds; the
-// CI form passes short ones).
+// works out the report. A consumer group of three (members.ts) consumes the
+// topic through the same bootstrap all along, so it goes through the same
+// fault; once the producer stops it drains to the end offsets, and its own
+// report says what was skipped or processed twice. `seconds` scales the fault
+// (the CLI's --seconds; the CI form passes short ones).
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { coordinatorOf, createVerifyTopic, leaders, sleep, waitFor, waitHealthy, type VerifyEnv } from './env.js';
 import { ProducerLoad } from './load.js';
-import { readBack } from './read-back.js';
-import { producerReport, type ProducerReport } from './report.js';
+import { GroupLoad, mustProcess } from './members.js';
+import { endOffsets, readBack } from './read-back.js';
+import { producerReport, type GroupReport, type ProducerReport } from './report.js';
 
 export interface ScenarioOptions {
   /** How long the fault lasts (or the load runs, where the fault is the load). */
@@ -15,6 +19,14 @@ export interface ScenarioOptions {
   /** Records per second. */
   rate?: number;
   topic?: string;
+  /** Run the consumer group beside the producer (default true). */
+  group?: boolean;
+}
+
+export interface ScenarioReports {
+  producer: ProducerReport;
+  /** The consumer group's report; null when the group was left out. */
+  group: GroupReport | null;
 }
 
 interface Ctx {
@@ -140,16 +152,19 @@ export const PRODUCER_SCENARIOS: Record<string, Scenario> = {
   },
 };
 
-/** Runs one producer scenario end to end and returns its report. */
-export async function runProducerScenario(env: VerifyEnv, name: string, o: ScenarioOptions = {}): Promise<ProducerReport> {
+const PARTITIONS = 6;
+
+/** Runs one producer scenario end to end, with its consumer group, and returns both reports. */
+export async function runProducerScenario(env: VerifyEnv, name: string, o: ScenarioOptions = {}): Promise<ScenarioReports> {
   const s = PRODUCER_SCENARIOS[name];
   if (!s) throw new Error(`no producer scenario ${name}; there are ${Object.keys(PRODUCER_SCENARIOS).join(', ')}`);
   if (s.needs === 'cluster' && !env.cluster) throw new Error(`scenario ${name} needs node control (a cluster the verifier starts)`);
   if (s.needs === 'chaos' && !env.chaos) throw new Error(`scenario ${name} needs the chaos proxies (a cluster the verifier starts)`);
   const log = (m: string) => env.log?.(`[${name}] ${m}`);
   const topic = o.topic ?? `verify-${name}-${Date.now().toString(36)}`;
+  const readCommitted = s.transactional === true;
   const t0 = Date.now();
-  await createVerifyTopic(env, topic);
+  await createVerifyTopic(env, topic, PARTITIONS);
   const load = new ProducerLoad({
     bootstrap: env.bootstrap,
     topic,
@@ -157,19 +172,32 @@ export async function runProducerScenario(env: VerifyEnv, name: string, o: Scena
     log,
     ...(s.transactional ? { transactions: { transactionalId: `${topic}-txn`, size: 20, abortEvery: 3 } } : {}),
   });
+  const group = o.group === false
+    ? null
+    : new GroupLoad({ bootstrap: env.bootstrap, topic, group: `${topic}-g`, isolationLevel: readCommitted ? 'read_committed' : 'read_uncommitted', log });
   const c: Ctx = { env, load, topic, seconds: o.seconds ?? s.seconds, log };
-  await load.start();
-  // Progress every 5 s, with the event loop's worst delay: a stalled load shows here first.
-  const lag = monitorEventLoopDelay({ resolution: 20 });
-  lag.enable();
-  const ticker = setInterval(() => {
-    log(`${load.progress()}; event loop delay max ${(lag.max / 1e6).toFixed(0)} ms`);
-    lag.reset();
-  }, 5000);
+  // The group forms while the producer starts, so it adds little to the run.
+  group?.start();
   let faultError: unknown = null;
+  /** What the group added to the run's wall time, for the log. */
+  const overhead: string[] = [];
+  let lag: ReturnType<typeof monitorEventLoopDelay> | null = null;
+  let ticker: NodeJS.Timeout | undefined;
   try {
+    await load.start();
+    // Progress every 5 s, with the event loop's worst delay: a stalled load shows here first.
+    lag = monitorEventLoopDelay({ resolution: 20 });
+    lag.enable();
+    ticker = setInterval(() => {
+      log(`${load.progress()}; ${group?.describe() ?? 'no group'}; event loop delay max ${(lag!.max / 1e6).toFixed(0)} ms`);
+      lag!.reset();
+    }, 5000);
     await waitFor('the first acknowledgements', () => load.acknowledged >= 50, 60_000);
-    log(`load running (${load.acknowledged} acknowledged); fault: ${s.what}`);
+    // The fault must meet a formed group, every member consuming.
+    const formed = Date.now();
+    await group?.waitStable(PARTITIONS);
+    overhead.push(`forming ${Date.now() - formed} ms`);
+    log(`load running (${load.acknowledged} acknowledged${group ? `, ${group.describe()}` : ''}); fault: ${s.what}`);
     await s.fault(c);
     // The load must get going again after the fault before the run ends.
     const after = load.acknowledged;
@@ -178,13 +206,36 @@ export async function runProducerScenario(env: VerifyEnv, name: string, o: Scena
     faultError = e;
   } finally {
     clearInterval(ticker);
-    lag.disable();
+    lag?.disable();
     await env.chaos?.heal().catch(() => undefined);
     await load.stop();
-    log(`load stopped: ${load.sends.length} sent, ${load.acknowledged} acknowledged`);
+    log(`load stopped: ${load.sends.length} sent, ${load.acknowledged} acknowledged, ${load.neverSettled} never settled`);
   }
-  if (s.needs === 'cluster') await waitHealthy(env);
-  if (faultError) throw faultError;
-  const back = await readBack(env.direct, topic, 6, { readCommitted: s.transactional === true });
-  return producerReport(name, load.sends, back, Date.now() - t0);
+  let back: Awaited<ReturnType<typeof readBack>>;
+  try {
+    if (faultError) throw faultError;
+    // The read-back and the group's drain run side by side: the drain adds (almost) nothing to the run.
+    const t = Date.now();
+    const reading = (async () => {
+      if (s.needs === 'cluster') await waitHealthy(env);
+      return readBack(env.direct, topic, PARTITIONS, { readCommitted });
+    })().finally(() => overhead.push(`read-back ${Date.now() - t} ms`));
+    const draining = group
+      ? endOffsets(env.direct, topic, PARTITIONS, readCommitted).then((ends) => group.drain(ends, mustProcess(load.sends))).finally(() => overhead.push(`drain ${Date.now() - t} ms`))
+      : Promise.resolve(true);
+    const [r, d] = await Promise.allSettled([reading, draining]);
+    if (r.status === 'rejected') throw r.reason;
+    if (d.status === 'rejected') throw d.reason;
+    back = r.value;
+  } finally {
+    const closing = Date.now();
+    await group?.stop();
+    if (group) log(`group overhead: ${[...overhead, `close ${Date.now() - closing} ms`].join(', ')}`);
+    // A failed fault leaves the cluster healthy for the next scenario all the same.
+    if (faultError && s.needs === 'cluster') await waitHealthy(env);
+  }
+  return {
+    producer: producerReport(name, load.sends, back, Date.now() - t0),
+    group: group?.report(name, load.sends) ?? null,
+  };
 }
