@@ -53,6 +53,8 @@ describe.skipIf(noKafka || harness === null || kafka.bootstrap.split(',').length
       } finally {
         await harness!.restartNode(before);
       }
-    });
+      // The test's own budget covers the waits inside it (90 s + 120 s, each ending with the group's state), which
+      // on a loaded machine together outlast the default 120 s; a hang still ends at those waits.
+    }, 330_000);
   }
 });
