@@ -19,7 +19,10 @@ export interface ProducerOptions<K = unknown, V = unknown> extends Pick<PoolOpti
    * records arriving while its requests are in flight gather into the next batch.
    */
   lingerMs?: number;
-  /** Target size of one partition's batch in bytes (default 16384). */
+  /**
+   * Largest size of one partition's batch in bytes (default 262144, where Java has 16384: see the README).
+   * Also how many bytes the sticky partitioner gives a partition before it moves on (KIP-794), as in Java.
+   */
   batchSize?: number;
   compressionType?: CompressionTypeName;
   /** Bytes of records the producer may hold before send() waits (default 33554432). */
@@ -134,7 +137,7 @@ export function resolveProducerOptions(o: ProducerOptions): ResolvedProducerOpti
     acks,
     enableIdempotence: idempotence,
     lingerMs,
-    batchSize: int('batchSize', o.batchSize ?? 16_384, 0),
+    batchSize: int('batchSize', o.batchSize ?? 262_144, 0),
     compressionType: compressionOf(o.compressionType),
     bufferMemory: int('bufferMemory', o.bufferMemory ?? 33_554_432, 1),
     maxBlockMs: int('maxBlockMs', o.maxBlockMs ?? 60_000, 0),
