@@ -26,7 +26,8 @@ export interface FuzzOptions {
 
 export interface FuzzFailure {
   target: string;
-  how: 'wrong error' | 'slow' | 'disproportionate';
+  /** 'unreached': a SASL target's input never reached the client (the rounds before it failed), so it fuzzed nothing. */
+  how: 'wrong error' | 'slow' | 'disproportionate' | 'unreached';
   detail: string;
   /** The input, hex. */
   input: string;
@@ -148,6 +149,8 @@ export async function fuzz(opts: FuzzOptions, set: TargetSet = allTargets()): Pr
     p.peakExternal = Math.max(p.peakExternal, m.external);
   };
   const fail = (t: Target, how: FuzzFailure['how'], detail: string, input: Buffer) => failures.push({ target: t.name, how, detail, input: input.toString('hex') });
+  // Counters of the SASL targets at the start, so a set used for more than one run is judged on this one.
+  const roundsAtStart = targets.map((t) => (t.rounds ? { ...t.rounds } : null));
 
   for (let i = 0; i < runs && failures.length < maxFailures; i++) {
     const ti = pick(rng);
@@ -188,6 +191,13 @@ export async function fuzz(opts: FuzzOptions, set: TargetSet = allTargets()): Pr
       opts.onProgress({ ...p, perGroup: { ...p.perGroup } });
     }
   }
+  targets.forEach((t, i) => {
+    const start = roundsAtStart[i];
+    if (!t.rounds || !start) return;
+    const runs = t.rounds.runs - start.runs;
+    const reached = t.rounds.reachedFuzzed - start.reachedFuzzed;
+    if (runs > reached) fail(t, 'unreached', `${runs - reached} of ${runs} exchanges stopped before the round the input replaces, so the input never reached the client`, Buffer.alloc(0));
+  });
   sample();
   p.elapsedMs = performance.now() - started;
   return { ...p, failures, targets: targets.length };

@@ -48,6 +48,12 @@ export interface Target {
   proportional: boolean;
   /** Slowest acceptable input for this target, when it is not the run's (see the SASL targets). */
   slowMs?: number;
+  /**
+   * SASL targets: exchanges run, and how many of them got as far as the round
+   * the input replaces. A target whose earlier rounds fail never feeds its
+   * input to the client, so it fuzzes nothing; the tests check for that.
+   */
+  rounds?: { runs: number; reachedFuzzed: number };
 }
 
 /** Largest output a decompressor may produce in the fuzzer: small, so a bomb shows as an error, not a stall. */
@@ -246,7 +252,9 @@ function saslTarget(name: string, sasl: SaslOptions, serverMessages: (clientFirs
   const handshake: SaslHandshakeResponse = { errorCode: 0, mechanisms: [sasl.mechanism] } as SaslHandshakeResponse;
   const answer = (authBytes: Buffer): SaslAuthenticateResponse =>
     ({ errorCode: 0, errorMessage: null, authBytes, sessionLifetimeMs: 0n }) as unknown as SaslAuthenticateResponse;
+  const rounds = { runs: 0, reachedFuzzed: 0 };
   return {
+    rounds,
     name: `SASL ${name}`,
     group: 'sasl',
     proportional: false,
@@ -256,6 +264,7 @@ function saslTarget(name: string, sasl: SaslOptions, serverMessages: (clientFirs
     // The input replaces the server's message of round `fuzzedRound`; the rounds before it are valid. The text
     // CLIENTNONCE in it stands for the client's random nonce, so a mutated message can get past the nonce check.
     decode: (input) => {
+      rounds.runs++;
       let round = 0;
       let script: string[] = [];
       let nonce: string | null = null;
@@ -269,7 +278,10 @@ function saslTarget(name: string, sasl: SaslOptions, serverMessages: (clientFirs
               nonce = /r=([^,]*)/.exec(first)?.[1] ?? null;
             }
             const r = round++;
-            if (r === fuzzedRound) return answer(nonce === null ? input : Buffer.from(input.toString('latin1').replaceAll('CLIENTNONCE', nonce), 'latin1'));
+            if (r === fuzzedRound) {
+              rounds.reachedFuzzed++;
+              return answer(nonce === null ? input : Buffer.from(input.toString('latin1').replaceAll('CLIENTNONCE', nonce), 'latin1'));
+            }
             if (r < script.length) return answer(Buffer.from(script[r]!, 'utf8'));
             return answer(Buffer.alloc(0));
           },
@@ -296,7 +308,8 @@ function saslTargets(): Target[] {
     saslTarget('SCRAM-SHA-512 server-first', scram('SCRAM-SHA-512'), (c) => [scramServerFirst(c)], 0),
     // server-final: a valid first round, then a verifier that cannot be right (e=, v= of wrong bytes, damage).
     saslTarget('SCRAM-SHA-256 server-final', scram('SCRAM-SHA-256'), (c) => [scramServerFirst(c), `v=${Buffer.alloc(32, 1).toString('base64')}`], 1),
-    saslTarget('SCRAM-SHA-512 server-final', scram('SCRAM-SHA-512'), () => ['', 'e=invalid-proof'], 1),
+    // SHA-512's verifier is 64 bytes; its round 0 must be a valid server-first too, or the client stops there.
+    saslTarget('SCRAM-SHA-512 server-final', scram('SCRAM-SHA-512'), (c) => [scramServerFirst(c), `v=${Buffer.alloc(64, 1).toString('base64')}`], 1),
     saslTarget('PLAIN answer', { mechanism: 'PLAIN', username: 'fuzz', password: 'pw' }, () => [''], 0),
     saslTarget('OAUTHBEARER answer', { mechanism: 'OAUTHBEARER', oauthBearerProvider: async () => ({ value: 'e30.e30.' }) } as SaslOptions, () => ['{"status":"invalid_token"}', ''], 0),
   ];
