@@ -1,6 +1,7 @@
 import createDebug from 'debug';
 import { Metadata } from '../cluster/metadata.js';
 import { KafkaConfigError, KafkaError, KafkaTimeoutError } from '../errors.js';
+import { errorName } from '../messages/error-codes.js';
 import { backoffMs } from '../network/backoff.js';
 import { systemClock, type Clock } from '../network/clock.js';
 import { clientPool } from '../network/client-pool.js';
@@ -189,10 +190,65 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       .catch((e: unknown) => {
         if (!this.closed) this.fetches.fatal(e, `joining consumer group ${this.options.groupId} failed`);
       });
+    this.watchSubscribedTopics();
+  }
+
+  /** Subscribed topics reported missing, until they appear (then a later disappearance is reported again). */
+  private readonly reportedMissing = new Set<string>();
+  private missingTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * A subscribe() to a topic that does not exist waits for it, as Java's does;
+   * so that "why do I get nothing?" has an answer, every member (whatever its
+   * group protocol or role) logs each such topic once, and looks again every
+   * metadataMaxAgeMs until they all exist.
+   */
+  private watchSubscribedTopics(): void {
+    if (this.missingTimer) clearTimeout(this.missingTimer);
+    this.missingTimer = null;
+    if (this.closing || this.closed) return;
+    this.connect()
+      .then(() => this.checkSubscribedTopics())
+      .then((missing) => {
+        if (missing > 0 && !this.closing && !this.closed && this.mode === 'subscribe') {
+          this.missingTimer = setTimeout(() => this.watchSubscribedTopics(), this.options.metadataMaxAgeMs);
+        }
+      })
+      .catch((e: unknown) => log('group %s: checking the subscribed topics failed: %s', this.options.groupId, (e as Error).message));
+  }
+
+  /** Logs subscribed topics newly found missing; returns how many are missing. */
+  private async checkSubscribedTopics(): Promise<number> {
+    const topics = this.subscribedTopics;
+    if (this.mode !== 'subscribe' || topics.length === 0 || this.closing || this.closed) return 0;
+    await this.metadata.refresh();
+    for (const t of this.reportedMissing) if (!topics.includes(t)) this.reportedMissing.delete(t);
+    let missing = 0;
+    for (const t of topics) {
+      if (this.metadata.partitionsFor(t)) {
+        if (this.reportedMissing.delete(t)) log('group %s (client %s): subscribed topic %s exists now', this.options.groupId, this.options.clientId, t);
+        continue;
+      }
+      missing++;
+      if (this.reportedMissing.has(t)) continue;
+      this.reportedMissing.add(t);
+      const code = this.metadata.topics.get(t)?.errorCode ?? 0;
+      log(
+        'group %s (client %s): subscribed topic %s does not exist or is not visible to this client (%s); the consumer waits for it and gets none of its records until it is created',
+        this.options.groupId,
+        this.options.clientId,
+        t,
+        code !== 0 ? errorName(code) : 'not in the cluster metadata',
+      );
+    }
+    return missing;
   }
 
   /** Leaves the group (revoking, with a commit when auto commit is on) or drops the assignment. */
   async unsubscribe(): Promise<void> {
+    if (this.missingTimer) clearTimeout(this.missingTimer);
+    this.missingTimer = null;
+    this.reportedMissing.clear();
     if (this.mode === 'subscribe' && this.membership) {
       await this.membership.leave();
       this.membership = null;
@@ -373,14 +429,26 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     return st;
   }
 
-  /** Sets where the next read of this partition starts. */
+  /**
+   * Sets where the next read of this partition starts. With a leaderEpoch
+   * (a record's, or a committed offset's), the position is first checked
+   * against the leader's log for truncation, as Java's seek(OffsetAndMetadata).
+   */
   seek(tp: TopicPartition, offset: OffsetInput | { offset: OffsetInput; leaderEpoch?: number }): void {
     this.checkOpen();
     const st = this.assigned(tp, 'seek()');
     const o = typeof offset === 'object' && offset !== null ? offset : { offset };
     const value = toOffset(o.offset, `seek(${st.topic}-${st.partition})`);
-    this.fetches.release(st, st.seek(value, o.leaderEpoch ?? -1));
-    log('%s-%d: seek to %s', st.topic, st.partition, String(value));
+    const epoch = o.leaderEpoch ?? -1;
+    if (!Number.isInteger(epoch) || epoch < -1) throw new KafkaConfigError(`seek(${st.topic}-${st.partition}): leaderEpoch ${String(epoch)} is not a non-negative integer`);
+    if (epoch >= 0) {
+      this.fetches.release(st, st.seekUnvalidated(value, epoch));
+      log('%s-%d: seek to %s (leader epoch %d, to be validated)', st.topic, st.partition, String(value), epoch);
+      this.fetches.schedule();
+    } else {
+      this.fetches.release(st, st.seek(value, -1));
+      log('%s-%d: seek to %s', st.topic, st.partition, String(value));
+    }
     this.fetches.kick();
   }
 
@@ -399,7 +467,11 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     this.fetches.schedule();
   }
 
-  /** The offset of the next record this partition hands out, waiting (up to defaultApiTimeoutMs) until it is known. */
+  /**
+   * The offset of the next record this partition hands out, waiting (up to
+   * defaultApiTimeoutMs) until it is known and, if it carries a leader epoch,
+   * validated (a truncated log moves it, as in Java).
+   */
   async position(tp: TopicPartition, opts: { timeoutMs?: number } = {}): Promise<bigint> {
     this.checkOpen();
     const st = this.assigned(tp, 'position()');
@@ -409,11 +481,11 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     for (;;) {
       if (st.error) throw st.error;
       if (this.fetches.fatalError) throw this.fetches.fatalError;
-      if (st.position !== null) return st.position;
+      if (st.position !== null && !st.needsValidation) return st.position;
       if (st.removed) throw new KafkaConfigError(`position(): ${st.topic}-${st.partition} is no longer assigned`);
       if (Date.now() >= deadline) throw new KafkaTimeoutError(`the position of ${st.topic}-${st.partition} was not known within ${timeoutMs} ms (defaultApiTimeoutMs)`, { topic: st.topic, partition: st.partition });
       await this.withDeadline(this.fetches.afterMaintenance(), deadline, 'position').catch(() => undefined);
-      if (st.position === null && !st.error) await new Promise((r) => setTimeout(r, Math.min(this.options.retryBackoffMs, Math.max(0, deadline - Date.now()))));
+      if ((st.position === null || st.needsValidation) && !st.error) await new Promise((r) => setTimeout(r, Math.min(this.options.retryBackoffMs, Math.max(0, deadline - Date.now()))));
     }
   }
 
@@ -530,13 +602,25 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     for (const [tp, o] of map) this.lastCommitted.set(tpKey(tp), o.offset);
   }
 
-  /** Commits in the background; the callback (if any) gets the outcome. */
+  /**
+   * Commits in the background; the callback (if any) gets the outcome. A
+   * callback that throws has its error thrown once from the next poll(), as
+   * a rebalance callback's is.
+   */
   commitAsync(offsets?: OffsetToCommit[], callback?: (err: Error | null) => void): void {
+    const answer = (err: Error | null) => {
+      try {
+        callback?.(err);
+      } catch (e) {
+        log('the commitAsync callback threw (thrown from the next poll): %s', (e as Error).message);
+        this.pendingError ??= e as Error;
+      }
+    };
     this.commitSync(offsets).then(
-      () => callback?.(null),
+      () => answer(null),
       (e: unknown) => {
-        if (callback) callback(e as Error);
-        else log('commitAsync failed: %s', (e as Error).message);
+        if (!callback) log('commitAsync failed%s: %s', this.options.groupId === null ? '' : ` (group ${this.options.groupId})`, (e as Error).message);
+        answer(e as Error);
       },
     );
   }
@@ -586,7 +670,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     if (this.closed || this.closing) return;
     this.closing = true;
     if (this.autoCommitTimer) clearTimeout(this.autoCommitTimer);
-    this.autoCommitTimer = null;
+    if (this.missingTimer) clearTimeout(this.missingTimer);
+    this.autoCommitTimer = this.missingTimer = null;
     const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
     try {
       if (this.starting !== null) {

@@ -26,17 +26,28 @@ export class OffsetOutOfRangeError extends KafkaError {
 }
 
 /**
- * The log was truncated below the consumer's position after an unclean
- * leader change and autoOffsetReset is 'none' (Java's LogTruncationException).
+ * The log was truncated below the consumer's position (an unclean leader
+ * election) and autoOffsetReset is 'none' (Java's LogTruncationException).
+ * divergentOffset is where the leader's log for the position's epoch ends,
+ * or null when the leader no longer knows that epoch at all.
  */
 export class LogTruncationError extends KafkaError {
-  readonly divergentOffset: bigint;
-  constructor(tp: TopicPartition, position: bigint, divergentOffset: bigint) {
+  readonly divergentOffset: bigint | null;
+  /** The position that failed validation (also in context.offset). */
+  readonly position: bigint;
+  constructor(tp: TopicPartition, position: bigint, divergentOffset: bigint | null, positionEpoch = -1) {
+    const epoch = positionEpoch >= 0 ? ` (leader epoch ${positionEpoch})` : '';
+    const where =
+      divergentOffset === null
+        ? `the leader no longer has the epoch of position ${position}${epoch}`
+        : `the leader's log for the epoch of position ${position}${epoch} ends at ${divergentOffset}, so records ${divergentOffset}..${position - 1n} were lost or replaced`;
     super(
-      `truncation detected on ${tp.topic}-${tp.partition}: the log now ends at ${divergentOffset} for the epoch of position ${position} (unclean leader election?); seek() to continue`,
+      `truncation detected on ${tp.topic}-${tp.partition}: ${where} (unclean leader election?) and autoOffsetReset is 'none': ` +
+        `seek() to continue${divergentOffset === null ? '' : ` (for example to ${divergentOffset})`}`,
       false,
-      { ...tp, offset: position },
+      { topic: tp.topic, partition: tp.partition, offset: position },
     );
     this.divergentOffset = divergentOffset;
+    this.position = position;
   }
 }

@@ -258,7 +258,7 @@ export class FetchManager implements FetchHost {
       const hadLeader = st.leaderEpoch >= 0;
       st.leaderEpoch = info.leaderEpoch;
       st.preferredReplica = -1;
-      // A new leader: check that the log still holds what we consumed (it may have been truncated) before fetching again.
+      // A new leader: check that its log still holds what we consumed (it may have been truncated) before fetching again.
       if (hadLeader && st.positionEpoch >= 0 && st.position !== null) {
         st.needsValidation = true;
         this.schedule();
@@ -515,8 +515,10 @@ export class FetchManager implements FetchHost {
       if (st.removed || !st.needsCommitted || st.generation !== gens[i]) return;
       const c = committed.get(st.key) ?? null;
       if (c && c.offset >= 0n) {
-        this.release(st, st.seek(c.offset, c.leaderEpoch ?? -1));
-        log('%s: starting at committed offset %s', this.name(st), String(c.offset));
+        const epoch = c.leaderEpoch ?? -1;
+        this.release(st, st.seekUnvalidated(c.offset, epoch));
+        if (epoch >= 0) log('%s: starting at committed offset %s (leader epoch %d; checking it against the leader first)', this.name(st), String(c.offset), epoch);
+        else log('%s: starting at committed offset %s', this.name(st), String(c.offset));
       } else {
         st.needsCommitted = false;
         missing.push(st);
@@ -550,34 +552,76 @@ export class FetchManager implements FetchHost {
     });
   }
 
+  /**
+   * KIP-320, as Java's consumer: a position with a leader epoch is checked
+   * with OffsetForLeaderEpoch before it is fetched from. If the leader's log
+   * for that epoch ends below the position, the log was truncated (an unclean
+   * election): continue from where it diverges, or with 'none' fail with
+   * LogTruncationError.
+   */
   private async validatePositions(deadline: number): Promise<void> {
-    const pending = [...this.states.values()].filter((st) => st.needsValidation && !st.removed && st.position !== null);
+    const pending: PartitionState[] = [];
+    for (const st of this.states.values()) {
+      if (!st.needsValidation || st.removed || st.position === null) continue;
+      const info = this.metadata.topics.get(st.topic)?.partitions[st.partition];
+      if (!info) {
+        // The leader is not known yet: validate after the next metadata refresh.
+        this.refreshMetadata(true);
+        continue;
+      }
+      if (info.leaderEpoch > st.leaderEpoch) st.leaderEpoch = info.leaderEpoch;
+      // Without an epoch on either side there is nothing to compare (old brokers), as in Java.
+      if (st.positionEpoch < 0 || st.leaderEpoch < 0) {
+        log('%s: position %s not validated: leader epoch unknown (position %d, leader %d)', this.name(st), String(st.position), st.positionEpoch, st.leaderEpoch);
+        st.needsValidation = false;
+        continue;
+      }
+      pending.push(st);
+    }
     if (pending.length === 0) return;
     const lookups = pending.map((st) => ({ topic: st.topic, partition: st.partition, leaderEpoch: st.positionEpoch, currentLeaderEpoch: st.leaderEpoch }));
     const gens = pending.map((st) => st.generation);
     const positions = pending.map((st) => st.position!);
+    const epochs = pending.map((st) => st.positionEpoch);
     const found = await epochEndOffsets(this.offsetsCtx, lookups, deadline);
     pending.forEach((st, i) => {
       const r = found.get(st.key);
       if (!r || st.removed || !st.needsValidation || st.generation !== gens[i] || st.position !== positions[i]) return;
       const position = positions[i]!;
-      if (r.endOffset < 0n || r.leaderEpoch < 0) {
-        log('%s: the new leader knows no end offset for epoch %d: resetting with autoOffsetReset', this.name(st), st.positionEpoch);
+      const epoch = epochs[i]!;
+      const leader = this.metadata.leaderFor(st.topic, st.partition);
+      if (r.unsupported) {
+        log('%s: broker %d is too old for OffsetForLeaderEpoch from a consumer (v3+): position %s not validated', this.name(st), leader, String(position));
         st.needsValidation = false;
-        this.applyResetPolicy(st, `leader epoch ${st.positionEpoch} is unknown to the new leader`);
+        return;
+      }
+      if (r.endOffset < 0n || r.leaderEpoch < 0) {
+        // The leader has no record of the position's epoch: everything since may be gone.
+        if (this.opts.autoOffsetReset === 'none') {
+          st.needsValidation = false;
+          st.error = new LogTruncationError(st, position, null, epoch);
+          log('%s: %s', this.name(st), st.error.message);
+          this.notify();
+          return;
+        }
+        log('%s: truncation detected: the leader (broker %d) knows no end offset for leader epoch %d of position %s; resetting (autoOffsetReset=%s)', this.name(st), leader, epoch, String(position), this.opts.autoOffsetReset);
+        st.needsValidation = false;
+        this.applyResetPolicy(st, `leader epoch ${epoch} of position ${position} is unknown to the leader (truncation)`);
         return;
       }
       if (r.endOffset < position) {
         if (this.opts.autoOffsetReset === 'none') {
           st.needsValidation = false;
-          st.error = new LogTruncationError(st, position, r.endOffset);
+          st.error = new LogTruncationError(st, position, r.endOffset, epoch);
+          log('%s: %s', this.name(st), st.error.message);
           this.notify();
           return;
         }
-        log('%s: truncation detected: position %s (epoch %d) is past the end %s of that epoch on the new leader; resuming at %s', this.name(st), String(position), st.positionEpoch, String(r.endOffset), String(r.endOffset));
+        log('%s: truncation detected: position %s (leader epoch %d) is past the end %s of that epoch on the leader (broker %d); resuming at the divergent offset %s', this.name(st), String(position), epoch, String(r.endOffset), leader, String(r.endOffset));
         this.release(st, st.seek(r.endOffset, r.leaderEpoch));
         return;
       }
+      log('%s: position %s (leader epoch %d) validated: the leader (broker %d, epoch %d) has that epoch up to %s', this.name(st), String(position), epoch, leader, st.leaderEpoch, String(r.endOffset));
       st.needsValidation = false;
     });
   }

@@ -1,13 +1,15 @@
 /**
  * Offset lookups against partition leaders: ListOffsets (earliest, latest,
- * by timestamp) and OffsetForLeaderEpoch (truncation checks after a leader
- * change). Requests go to each leader in parallel; retriable errors refresh
- * metadata and try again until the deadline.
+ * by timestamp) and OffsetForLeaderEpoch (truncation checks of positions
+ * that carry a leader epoch, KIP-320). Requests go to each leader in
+ * parallel; retriable errors refresh metadata and try again until the
+ * deadline.
  */
 import type { Metadata } from '../cluster/metadata.js';
-import { KafkaConfigError, KafkaError, KafkaTimeoutError } from '../errors.js';
+import { KafkaConfigError, KafkaError, KafkaTimeoutError, UnsupportedVersionError } from '../errors.js';
 import { errorFor, ErrorCode } from '../messages/error-codes.js';
 import type { ListOffsetsResponse, OffsetForLeaderEpochResponse } from '../messages/generated/index.js';
+import { api as apiNamed } from '../messages/registry.js';
 import { backoffMs } from '../network/backoff.js';
 import type { ConnectionPool } from '../network/pool.js';
 import type { TopicPartition } from './group/contract.js';
@@ -34,7 +36,12 @@ export interface ListedOffset {
 export interface EpochEndOffset {
   leaderEpoch: number;
   endOffset: bigint;
+  /** The leader is too old to answer a consumer (OffsetForLeaderEpoch before v3): nothing was checked. */
+  unsupported?: boolean;
 }
+
+/** Before v3 only replicas may send OffsetForLeaderEpoch; Java's consumer skips validation against such brokers. */
+const FIRST_CONSUMER_EPOCH_VERSION = 3;
 
 const tpKey = (tp: TopicPartition): string => `${tp.topic}:${tp.partition}`;
 
@@ -140,9 +147,12 @@ export async function listOffsets(ctx: OffsetsContext, lookups: ReadonlyArray<To
     });
     const retry: TopicPartition[] = [];
     const answered = new Set<string>();
+    const asked = new Set(tps.map(tpKey));
     for (const t of res.topics) {
       for (const p of t.partitions) {
         const tp = { topic: t.name, partition: p.partitionIndex };
+        // A partition this request did not ask about (a confused or hostile broker): neither a result nor a reason to retry or fail.
+        if (!asked.has(tpKey(tp))) continue;
         answered.add(tpKey(tp));
         if (p.errorCode === 0) {
           out.set(tpKey(tp), { offset: p.offset, timestamp: p.timestamp, leaderEpoch: p.leaderEpoch });
@@ -167,6 +177,17 @@ export async function epochEndOffsets(
   const out = new Map<string, EpochEndOffset>();
   const byKey = new Map(lookups.map((l) => [tpKey(l), l]));
   await perLeader(ctx, 'OffsetForLeaderEpoch', lookups, deadline, async (leader, tps) => {
+    const conn = await ctx.pool.get(leader);
+    let version = -1;
+    try {
+      version = conn.versionFor(apiNamed('OffsetForLeaderEpoch'));
+    } catch (e) {
+      if (!(e instanceof UnsupportedVersionError)) throw e;
+    }
+    if (version < FIRST_CONSUMER_EPOCH_VERSION) {
+      for (const tp of tps) out.set(tpKey(tp), { leaderEpoch: -1, endOffset: -1n, unsupported: true });
+      return [];
+    }
     const res = await ctx.pool.request<OffsetForLeaderEpochResponse>(leader, 'OffsetForLeaderEpoch', {
       replicaId: -1,
       topics: [...groupByTopic(tps)].map(([topic, list]) => ({
@@ -179,9 +200,11 @@ export async function epochEndOffsets(
     });
     const retry: TopicPartition[] = [];
     const answered = new Set<string>();
+    const asked = new Set(tps.map(tpKey));
     for (const t of res.topics) {
       for (const p of t.partitions) {
         const tp = { topic: t.topic, partition: p.partition };
+        if (!asked.has(tpKey(tp))) continue;
         answered.add(tpKey(tp));
         if (p.errorCode === 0) {
           out.set(tpKey(tp), { leaderEpoch: p.leaderEpoch, endOffset: p.endOffset });

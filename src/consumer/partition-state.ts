@@ -26,7 +26,11 @@ export class PartitionState {
   reset: ResetStrategy | null = null;
   /** Waiting for the committed offset (assign with a group, or a new assignment). */
   needsCommitted = false;
-  /** The leader changed: check for truncation with OffsetForLeaderEpoch before fetching again. */
+  /**
+   * The position carries a leader epoch that the current leader has not
+   * confirmed (a committed offset, seek() with an epoch, or a leader change):
+   * check for truncation with OffsetForLeaderEpoch before fetching (KIP-320).
+   */
   needsValidation = false;
   paused = false;
   /** A fetch error said leadership moved: not fetched until the next metadata refresh. */
@@ -81,6 +85,18 @@ export class PartitionState {
     this.needsCommitted = false;
     this.needsValidation = false;
     this.error = null;
+    return released;
+  }
+
+  /**
+   * Moves to a position whose leader epoch came from outside this consumer's
+   * fetching (a committed offset, or seek() with an epoch). The log may have
+   * been truncated below it since (an unclean election while nobody read), so
+   * as Java's seekUnvalidated it waits for validation when the epoch is known.
+   */
+  seekUnvalidated(offset: bigint, epoch: number): number {
+    const released = this.seek(offset, epoch);
+    this.needsValidation = epoch >= 0;
     return released;
   }
 

@@ -1,9 +1,10 @@
 // A one-broker scripted cluster for consumer tests: one topic, a log of v2
-// batches per partition, and hooks to answer Fetch, ListOffsets and
-// OffsetForLeaderEpoch differently on cue.
+// batches per partition, committed offsets of one group (FindCoordinator,
+// OffsetCommit and OffsetFetch; broker 1 coordinates), and hooks to answer Fetch, ListOffsets
+// and OffsetForLeaderEpoch differently on cue.
 import type { FetchRequest, FetchResponse } from '../../src/messages/generated/index.js';
 import { encodeRecordBatch } from '../../src/records/batch.js';
-import { responseFrame, startFakeBroker, type FakeBroker, type FakeRequest } from '../network/fake-broker.js';
+import { apiVersionsBody, responseFrame, startFakeBroker, type FakeBroker, type FakeRequest } from '../network/fake-broker.js';
 
 export const TOPIC = 'fake-topic';
 export const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
@@ -30,6 +31,12 @@ export interface FakeCluster {
   /** Replaces the answer to the n-th Fetch (1-based); return undefined for the default answer. */
   onFetch: (n: number, req: FetchRequest) => Partial<FetchResponse> | undefined;
   onEpochEnd: (partition: number, epoch: number) => { errorCode?: number; leaderEpoch: number; endOffset: bigint };
+  /** OffsetForLeaderEpoch requests seen: partition, the epoch asked about and the sender's current leader epoch. */
+  epochRequests: Array<{ partition: number; leaderEpoch: number; currentLeaderEpoch: number }>;
+  /** API version ranges the brokers advertise instead of ours (api key → [min, max]), for connections made after it is set. */
+  apiVersions: Partial<Record<number, [number, number]>>;
+  /** Committed offsets per partition: what OffsetFetch answers (absent: none), and what OffsetCommit stores. */
+  committed: Map<number, { offset: bigint; leaderEpoch: number; metadata?: string }>;
   close(): Promise<void>;
 }
 
@@ -43,6 +50,9 @@ export async function fakeCluster(partitions = 1, brokerCount = 1): Promise<Fake
     preferredReplicaFor: () => -1,
     onFetch: () => undefined,
     onEpochEnd: (_p: number, epoch: number) => ({ leaderEpoch: epoch, endOffset: 1n << 40n }),
+    epochRequests: [],
+    committed: new Map(),
+    apiVersions: {},
   } as unknown as FakeCluster;
   fc.append = (partition, values, opts = {}) => {
     const log = logs[partition]!;
@@ -62,6 +72,9 @@ export async function fakeCluster(partitions = 1, brokerCount = 1): Promise<Fake
       queues.set(req.socket, next);
     };
     switch (req.api.name) {
+      case 'ApiVersions':
+        req.socket.write(responseFrame(req, apiVersionsBody(fc.apiVersions)));
+        return true;
       case 'Metadata':
         reply({
           throttleTimeMs: 0,
@@ -86,13 +99,42 @@ export async function fakeCluster(partitions = 1, brokerCount = 1): Promise<Fake
         });
         return;
       }
+      case 'FindCoordinator': {
+        const port = brokers[0]!.port;
+        const keys = (req.body as { coordinatorKeys?: string[] }).coordinatorKeys ?? [];
+        reply({
+          throttleTimeMs: 0, errorCode: 0, errorMessage: null, nodeId: 1, host: '127.0.0.1', port,
+          coordinators: keys.map((key) => ({ key, nodeId: 1, host: '127.0.0.1', port, errorCode: 0, errorMessage: null })),
+        });
+        return;
+      }
+      case 'OffsetFetch': {
+        // Answered in both shapes (per group for v8+, top level before); the encoder writes what the version has.
+        const body = req.body as { groupId: string; groups?: Array<{ groupId: string; topics: Array<{ name: string; topicId?: string; partitionIndexes: number[] }> | null }> };
+        const asked = body.groups?.[0]?.topics ?? [{ name: TOPIC, topicId: TOPIC_ID, partitionIndexes: logs.map((_, i) => i) }];
+        const partitions = (indexes: number[]) =>
+          indexes.map((i) => {
+            const c = fc.committed.get(i);
+            return { partitionIndex: i, committedOffset: c?.offset ?? -1n, committedLeaderEpoch: c?.leaderEpoch ?? -1, metadata: c?.metadata ?? '', errorCode: 0 };
+          });
+        const topics = asked.map((t) => ({ name: TOPIC, topicId: TOPIC_ID, partitions: partitions(t.partitionIndexes) }));
+        reply({ throttleTimeMs: 0, errorCode: 0, topics, groups: [{ groupId: body.groups?.[0]?.groupId ?? body.groupId, errorCode: 0, topics }] });
+        return;
+      }
+      case 'OffsetCommit': {
+        const body = req.body as { topics: Array<{ name?: string; topicId?: string; partitions: Array<{ partitionIndex: number; committedOffset: bigint; committedLeaderEpoch?: number; committedMetadata: string | null }> }> };
+        for (const t of body.topics) for (const p of t.partitions) fc.committed.set(p.partitionIndex, { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch ?? -1, metadata: p.committedMetadata ?? '' });
+        reply({ throttleTimeMs: 0, topics: body.topics.map((t) => ({ name: TOPIC, topicId: TOPIC_ID, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: 0 })) })) });
+        return;
+      }
       case 'OffsetForLeaderEpoch': {
-        const body = req.body as { topics: Array<{ topic: string; partitions: Array<{ partition: number; leaderEpoch: number }> }> };
+        const body = req.body as { topics: Array<{ topic: string; partitions: Array<{ partition: number; leaderEpoch: number; currentLeaderEpoch: number }> }> };
         reply({
           throttleTimeMs: 0,
           topics: body.topics.map((t) => ({
             topic: t.topic,
             partitions: t.partitions.map((p) => {
+              fc.epochRequests.push({ partition: p.partition, leaderEpoch: p.leaderEpoch, currentLeaderEpoch: p.currentLeaderEpoch });
               const r = fc.onEpochEnd(p.partition, p.leaderEpoch);
               return { errorCode: r.errorCode ?? 0, partition: p.partition, leaderEpoch: r.leaderEpoch, endOffset: r.endOffset };
             }),

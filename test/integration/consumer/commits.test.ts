@@ -3,7 +3,7 @@
 // records back through a group).
 import { afterEach, expect, it } from 'vitest';
 import { Consumer, NoOffsetForPartitionError, stringDeserializer, type ConsumerOptions } from '../../../src/consumer/index.js';
-import { Producer } from '../../../src/index.js';
+import { KafkaConfigError, Producer } from '../../../src/index.js';
 import { createTopic, describeKafka, kafka, uniqueTopic } from '../kafka.js';
 
 const open: Array<{ close(): Promise<void> }> = [];
@@ -96,6 +96,47 @@ describeKafka('consumer commits', () => {
     for (let i = 7; i < 12; i++) expect((await it.next()).value?.value).toBe(`v${i}`);
     await c.close();
     expect((await observer.committed([tp]))[0]!.offset).toBe(12n);
+  });
+
+  it('commitAsync: all positions, then given partitions with metadata; the callback gets the outcome and committed() shows it', async () => {
+    const topic = uniqueTopic('c-async');
+    const group = uniqueTopic('g-async');
+    await createTopic(topic, 2);
+    await produce(topic, ['a0', 'a1', 'a2'], 0);
+    await produce(topic, ['b0', 'b1'], 1);
+    const tps = [{ topic, partition: 0 }, { topic, partition: 1 }];
+    const c = consumer({ groupId: group, enableAutoCommit: false, autoOffsetReset: 'earliest' });
+    c.assign(tps);
+    const got: string[] = [];
+    const deadline = Date.now() + 30_000;
+    while (got.length < 5 && Date.now() < deadline) got.push(...(await c.poll(200)).map((r) => r.value!));
+    expect(got.sort()).toEqual(['a0', 'a1', 'a2', 'b0', 'b1']);
+    // commitAsync takes a callback (no promise): wrap it to wait for the answer.
+    const commitAsync = (offsets?: Parameters<typeof c.commitAsync>[0]) =>
+      new Promise<Error | null>((resolve) => c.commitAsync(offsets, (err) => resolve(err)));
+
+    // Every assigned partition's position, with the leader epoch of the last record handed out.
+    expect(await commitAsync()).toBeNull();
+    const all = await c.committed(tps);
+    expect(all.map((o) => [o.partition, o.offset])).toEqual([[0, 3n], [1, 2n]]);
+    for (const o of all) expect(o.leaderEpoch).toBeGreaterThanOrEqual(0);
+
+    // Given partitions, with metadata: only those move.
+    expect(await commitAsync([{ topic, partition: 0, offset: 1, metadata: 'async-replay' }])).toBeNull();
+    const some = await c.committed(tps);
+    expect(some[0]).toMatchObject({ topic, partition: 0, offset: 1n, metadata: 'async-replay' });
+    expect(some[1]).toMatchObject({ topic, partition: 1, offset: 2n });
+    // A second consumer of the group sees the same.
+    const other = consumer({ groupId: group, enableAutoCommit: false });
+    other.assign(tps);
+    expect(await other.position({ topic, partition: 0 })).toBe(1n);
+    expect(await other.position({ topic, partition: 1 })).toBe(2n);
+
+    // Failures reach the callback, not the caller: an offset that is not a non-negative integer.
+    const err = await commitAsync([{ topic, partition: 0, offset: -1 }]);
+    expect(err).toBeInstanceOf(KafkaConfigError);
+    expect(err!.message).toContain(`${topic}-0): offset -1 is not a non-negative integer`);
+    expect((await c.committed([{ topic, partition: 0 }]))[0]!.offset).toBe(1n);
   });
 
   it('quick start: three records back through a group (subscribe)', async () => {
