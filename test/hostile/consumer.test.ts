@@ -6,10 +6,11 @@
 // records arrive; no crash (an unhandled rejection fails the run) and no
 // allocation out of proportion.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Consumer, type ConsumerRecord } from '../../src/consumer/index.js';
+import { Consumer, type ConsumerOptions, type ConsumerRecord } from '../../src/consumer/index.js';
 import { CorruptRecordError } from '../../src/errors.js';
+import { ErrorCode } from '../../src/messages/error-codes.js';
 import { KafkaError } from '../../src/index.js';
-import type { FetchRequest, FetchResponse, FetchResponsePartitionData } from '../../src/messages/generated/index.js';
+import type { FetchRequest, FetchResponse, FetchResponsePartitionData, MetadataResponse } from '../../src/messages/generated/index.js';
 import { crc32c } from '../../src/codec/crc32c.js';
 import { encodeRecordBatch } from '../../src/records/batch.js';
 import { fakeTopicId, type FakeRequest } from '../network/fake-broker.js';
@@ -29,9 +30,9 @@ let batches: Array<{ base: bigint; count: number; bytes: Buffer }>;
 let behave: (req: FakeRequest, good: FetchResponse) => FaultAnswer;
 let fetches = 0;
 
-function append(values: string[]): void {
+function append(values: string[], partitionLeaderEpoch = -1): void {
   const base = batches.reduce((n, b) => n + BigInt(b.count), 0n);
-  batches.push({ base, count: values.length, bytes: encodeRecordBatch(values.map((v) => ({ key: null, value: Buffer.from(v) })), { baseOffset: base }) });
+  batches.push({ base, count: values.length, bytes: encodeRecordBatch(values.map((v) => ({ key: null, value: Buffer.from(v) })), { baseOffset: base, partitionLeaderEpoch }) });
 }
 
 const end = () => batches.reduce((n, b) => n + BigInt(b.count), 0n);
@@ -114,13 +115,9 @@ async function readSeekingPastCorruption(count: number, from: bigint, what: stri
   return { values: out.map((r) => r.value!.toString()), errors };
 }
 
-beforeEach(async () => {
-  batches = [];
-  fetches = 0;
-  behave = (_req, good) => ({ body: good });
-  hb = await startHostileBroker({ topics: { [TOPIC]: 2 } });
-  hb.fault('Fetch', fetchFault);
-  consumer = new Consumer({
+/** A consumer of both partitions from offset 0, with these options on top of the tests' own. */
+function newConsumer(extra: Partial<ConsumerOptions> = {}): Consumer {
+  const c = new Consumer({
     bootstrapServers: hb.bootstrap,
     fetchMaxWaitMs: 50,
     requestTimeoutMs: 2000,
@@ -129,10 +126,29 @@ beforeEach(async () => {
     reconnectBackoffMs: 10,
     reconnectBackoffMaxMs: 100,
     enableAutoCommit: false,
+    ...extra,
   });
   const tps = [0, 1].map((partition) => ({ topic: TOPIC, partition }));
-  consumer.assign(tps);
-  for (const tp of tps) consumer.seek(tp, 0n);
+  c.assign(tps);
+  for (const tp of tps) c.seek(tp, 0n);
+  return c;
+}
+
+beforeEach(async () => {
+  batches = [];
+  fetches = 0;
+  behave = (_req, good) => ({ body: good });
+  hb = await startHostileBroker({ topics: { [TOPIC]: 2 } });
+  hb.fault('Fetch', fetchFault);
+  // The end of partition 0's log for any epoch: what a leader that never changed answers.
+  hb.serve('OffsetForLeaderEpoch', (req) => {
+    const body = req.body as { topics: Array<{ topic: string; partitions: Array<{ partition: number; leaderEpoch: number }> }> };
+    return {
+      throttleTimeMs: 0,
+      topics: body.topics.map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => ({ errorCode: 0, partition: p.partition, leaderEpoch: p.leaderEpoch, endOffset: p.partition === 0 ? end() : 0n })) })),
+    };
+  });
+  consumer = newConsumer();
   // Warm: a first record arrives through good answers before any fault.
   append(['warm']);
   expect(await readValues(1, 'the first record')).toEqual(['warm']);
@@ -284,4 +300,118 @@ describe('hostile Fetch responses to the Consumer', () => {
     append(['t3']);
     expect(await readValues(1, 'the record after the throttling')).toEqual(['t3']);
   });
+  /** The good answer with partition 0 failed with NOT_LEADER_OR_FOLLOWER (and, from v12, naming a new leader). */
+  const notLeader = (good: FetchResponse, currentLeader?: { leaderId: number; leaderEpoch: number }): FetchResponse => ({
+    ...good,
+    responses: good.responses.map((t) => ({ ...t, partitions: t.partitions.map((p) => (p.partitionIndex === 0 ? { ...p, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, records: null, currentLeader } : p)) })),
+  });
+
+  it('Metadata naming a leader (node 7) that is not among the brokers: fetching waits or fails typed; records arrive on the next good metadata', async () => {
+    const leader7 = (_req: FakeRequest, good: unknown) => {
+      const g = structuredClone(good) as MetadataResponse;
+      for (const t of g.topics) for (const p of t.partitions) p.leaderId = 7;
+      return { body: g };
+    };
+    hb.fault('Metadata', leader7, leader7, leader7);
+    // One leadership error sends the consumer to the metadata, which names node 7 three times.
+    let told = false;
+    behave = (_req, good) => (told ? { body: good } : ((told = true), { body: notLeader(good) }));
+    append(['l1']);
+    expect(await readValues(1, 'the record after the metadata named node 7')).toEqual(['l1']);
+    expect(hb.pending('Metadata'), 'metadata faults not served').toBe(0);
+    append(['l2']);
+    expect(await readValues(1, 'the next record')).toEqual(['l2']);
+  });
+
+  it('a Fetch error naming a new leader (node 7, epoch 5) that is not a broker: the truncation check and the fetch wait or fail typed, then records arrive', async () => {
+    // Records with a leader epoch, so a new leader means a truncation check (OffsetForLeaderEpoch) first.
+    append(['e0'], 0);
+    expect(await readValues(1, 'the record of epoch 0')).toEqual(['e0']);
+    let told = 0;
+    behave = (_req, good) => (told++ < 1 ? { body: { ...notLeader(good, { leaderId: 7, leaderEpoch: 5 }), nodeEndpoints: [{ nodeId: 7, host: '127.0.0.1', port: 1, rack: null }] } } : { body: good });
+    // The metadata the error sends the consumer to agrees, three times over, before it answers well again.
+    const leader7 = (_req: FakeRequest, good: unknown) => {
+      const g = structuredClone(good) as MetadataResponse;
+      for (const t of g.topics) for (const p of t.partitions) Object.assign(p, { leaderId: 7, leaderEpoch: 5 });
+      return { body: g };
+    };
+    hb.fault('Metadata', leader7, leader7, leader7);
+    append(['e1'], 0);
+    const before = memoryNow();
+    expect(await readValues(1, 'the record after the answers naming node 7')).toEqual(['e1']);
+    expect(told, 'the forged Fetch answer was not served').toBeGreaterThanOrEqual(1);
+    expect(hb.pending('Metadata'), 'metadata faults not served').toBe(0);
+    expect(memoryNow() - before).toBeLessThan(MEMORY_BUDGET);
+  });
+
+  // Fetch v11 (the last before flexible versions) has int32 lengths and counts, so a negative one can be sent: a
+  // partition's layout ends abortedTransactions count (int32, -1 for null), preferredReadReplica (int32), records
+  // length (int32), records.
+  for (const [what, back, value] of [
+    ['a records size of -5', 4, -5],
+    ['a records size of -2^31', 4, -0x80000000],
+    ['an aborted transactions count of -5', 12, -5],
+    ['an aborted transactions count of -2^31', 12, -0x80000000],
+  ] as const) {
+    it(`a Fetch v11 answer with ${what}: typed errors or nothing, then recovery`, async () => {
+      await consumer.close();
+      consumer = newConsumer({ versionCaps: { Fetch: 11 } });
+      expect(await readValues(1, 'the first record over Fetch v11')).toEqual(['warm']);
+      append(['n1']);
+      let faults = 2;
+      behave = (req, good) => {
+        if (faults <= 0 || req.version !== 11) return { body: good };
+        const records = batches[batches.length - 1]!.bytes;
+        const frame = frameOf(req, withRecords(good, records));
+        const at = frame.indexOf(records);
+        expect(frame.readInt32BE(at - 4), 'records size position').toBe(records.length);
+        expect(frame.readInt32BE(at - 12), 'aborted transactions count position').toBe(-1);
+        faults--;
+        frame.writeInt32BE(value, at - back);
+        return { bytes: frame };
+      };
+      const before = memoryNow();
+      // The answers start at the last record read: ask for the batch again after each forged answer.
+      expect(await readValues(1, `the record after two answers with ${what}`)).toEqual(['n1']);
+      expect(faults, 'forged answers not served').toBe(0);
+      expect(memoryNow() - before).toBeLessThan(MEMORY_BUDGET);
+    });
+  }
+
+  // Flexible Fetch (v12+) has unsigned varint lengths (N + 1, 0 for null): the forgery is a huge one.
+  for (const [what, field] of [
+    ['a records size of 2^32 - 2', 'records'],
+    ['an aborted transactions count of 2^32 - 2', 'aborted'],
+  ] as const) {
+    it(`a flexible Fetch answer with ${what}: typed errors or nothing, then recovery`, async () => {
+      append(['f1']);
+      let faults = 2;
+      behave = (req, good) => {
+        if (faults <= 0) return { body: good };
+        const records = batches[batches.length - 1]!.bytes;
+        const frame = frameOf(req, withRecords(good, records));
+        const at = frame.indexOf(records);
+        const lengthBytes = uvarintLength(records.length + 1);
+        // Before the records length: preferredReadReplica (int32), and before it the aborted transactions count (0: null).
+        const start = field === 'records' ? at - lengthBytes : at - lengthBytes - 4 - 1;
+        const remove = field === 'records' ? lengthBytes : 1;
+        if (field === 'aborted') expect(frame[start], 'aborted transactions count position').toBe(0);
+        faults--;
+        return { bytes: splice(frame, start, remove, Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f])) };
+      };
+      const before = memoryNow();
+      expect(await readValues(1, `the record after two answers with ${what}`)).toEqual(['f1']);
+      expect(faults, 'forged answers not served').toBe(0);
+      expect(memoryNow() - before).toBeLessThan(MEMORY_BUDGET);
+    });
+  }
 });
+
+function uvarintLength(n: number): number {
+  let len = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 128);
+    len++;
+  }
+  return len;
+}

@@ -1,8 +1,9 @@
 // A broker that is mostly good and, on cue, answers with well-formed but
 // wrong responses. Built on test/network/fake-broker.ts: it serves Metadata,
-// InitProducerId and Produce like a one-node cluster (node 1) until a test
-// queues a fault for an API; each fault answers one request, then good
-// answers resume, so a test can check that the client recovers.
+// InitProducerId and Produce like a one-node cluster (node 1), and whatever a
+// test adds with serve(), until a test queues a fault for an API; each fault
+// answers one request, then good answers resume, so a test can check that the
+// client recovers.
 import { Writer } from '../../src/codec/writer.js';
 import { encodeResponseFrame } from '../../src/messages/frame.js';
 import type { MetadataRequest, MetadataResponse, ProduceRequest, ProduceResponse } from '../../src/messages/generated/index.js';
@@ -21,6 +22,8 @@ export interface HostileBroker {
   bootstrap: string;
   /** Queues faults for an API; each answers one request of it, in order. */
   fault(api: string, ...faults: Fault[]): void;
+  /** Sets the good answer for an API (one this broker does not serve, or instead of its own); undefined answers nothing. */
+  serve(api: string, answer: (req: FakeRequest) => unknown): void;
   /** Drops the faults still queued for an API: good answers from now on. */
   clearFaults(api: string): void;
   /** Faults queued and not yet used. */
@@ -55,6 +58,7 @@ export async function startHostileBroker(o: HostileOptions): Promise<HostileBrok
   const queues = new Map<string, Fault[]>();
   const counts = new Map<string, number>();
   const log = new Map<string, string[]>();
+  const served = new Map<string, (req: FakeRequest) => unknown>();
   let nextProducerId = 5000n;
 
   const goodAnswer = (req: FakeRequest, port: number): unknown => {
@@ -116,7 +120,8 @@ export async function startHostileBroker(o: HostileOptions): Promise<HostileBrok
   const broker: FakeBroker = await startFakeBroker((req) => {
     const name = req.api.name;
     counts.set(name, (counts.get(name) ?? 0) + 1);
-    const good = goodAnswer(req, broker.port);
+    const own = served.get(name);
+    const good = own ? own(req) : goodAnswer(req, broker.port);
     const fault = queues.get(name)?.shift();
     const answer: FaultAnswer = fault ? fault(req, good) : { body: good };
     if ('silent' in answer) return true;
@@ -136,6 +141,7 @@ export async function startHostileBroker(o: HostileOptions): Promise<HostileBrok
     port: broker.port,
     bootstrap: `127.0.0.1:${broker.port}`,
     fault: (api, ...faults) => queues.set(api, [...(queues.get(api) ?? []), ...faults]),
+    serve: (api, answer) => void served.set(api, answer),
     clearFaults: (api) => queues.delete(api),
     pending: (api) => queues.get(api)?.length ?? 0,
     count: (api) => counts.get(api) ?? 0,

@@ -347,12 +347,45 @@ export class ClassicMembership implements GroupMembership {
       this.rejoinReason ??= 'SyncGroup failed';
       this.onJoinError(sync.errorCode, 'SyncGroup', this.memberId);
     }
-    const assigned = sortPartitions(sync.assignment.length === 0 ? [] : decodeAssignment(sync.assignment).partitions.map((p) => ({ topic: p.topic, partition: p.partition })));
+    let assigned: TopicPartition[];
+    try {
+      assigned = sortPartitions(sync.assignment.length === 0 ? [] : decodeAssignment(sync.assignment).partitions.map((p) => ({ topic: p.topic, partition: p.partition })));
+    } catch (e) {
+      // The bytes are the leader's (another client's) work: garbage from it must not end this membership. Join again,
+      // after a backoff, for a generation with an assignment this member can read.
+      this.rejoinReason ??= 'the SyncGroup assignment could not be read';
+      this.toJoining();
+      throw new KafkaError(
+        `group ${o.groupId}: the assignment of generation ${this.generationId} from leader ${this.leaderId || '(unknown)'} cannot be read (${(e as Error).message}); joining the group again — if it repeats, check the client the leader runs`,
+        true,
+        { api: 'SyncGroup', cause: e },
+      );
+    }
+    assigned = await this.onlyKnownPartitions(assigned);
+    if (this.isClosed()) return;
     this.to('stable');
     this.lastHeartbeatOk = this.deps.clock.now();
     this.scheduleHeartbeat(o.heartbeatIntervalMs);
     log('group %s: generation %d, member %s%s, protocol %s: assigned %s', o.groupId, this.generationId, this.memberId, isLeader ? ' (leader)' : '', this.protocolName, describePartitions(assigned));
     await this.reconcile(assigned);
+  }
+
+  /**
+   * The assigned partitions of subscribed topics that the metadata has (after
+   * one refresh, in case the leader saw a new partition first). Others are
+   * dropped with a log line, as Java ignores an assignment that does not match
+   * the subscription: reading them could only fail, and their errors would
+   * stop poll() for the good partitions too.
+   */
+  private async onlyKnownPartitions(assigned: TopicPartition[]): Promise<TopicPartition[]> {
+    const subscribed = new Set(this.topics);
+    const unknown = () => assigned.filter((p) => !subscribed.has(p.topic) || p.partition >= (this.deps.metadata.partitionsFor(p.topic)?.length ?? 0));
+    if (unknown().length === 0) return assigned;
+    await this.deps.metadata.refresh().catch((e: unknown) => log('group %s: metadata refresh for the assignment failed: %s', this.o.groupId, (e as Error).message));
+    const dropped = unknown();
+    if (dropped.length === 0) return assigned;
+    log('group %s: generation %d: ignoring assigned partitions that are not in this member\'s subscription or the cluster metadata: %s', this.o.groupId, this.generationId, describePartitions(dropped));
+    return minus(assigned, dropped);
   }
 
   /** Hands the new assignment to the host: revoke what left (cooperative), then assign what is new. */
@@ -387,7 +420,14 @@ export class ClassicMembership implements GroupMembership {
     const all = new Set<string>();
     let racksKnown = false;
     for (const m of members) {
-      const s = decodeSubscription(m.metadata);
+      let s: ReturnType<typeof decodeSubscription>;
+      try {
+        s = decodeSubscription(m.metadata);
+      } catch (e) {
+        // One member's unreadable subscription must not stop the whole group: it gets nothing this generation.
+        log('group %s: member %s sent a subscription this leader cannot read (%s); it is assigned nothing', this.o.groupId, m.memberId, (e as Error).message);
+        continue;
+      }
       // Static members sort first in range and roundrobin, as in Java.
       subs.set(m.memberId, { ...s, groupInstanceId: m.groupInstanceId });
       for (const t of s.topics) all.add(t);
