@@ -4,32 +4,21 @@
 import { format } from 'node:util';
 import createDebug from 'debug';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Consumer, type ConsumerRecord } from '../../src/consumer/index.js';
+import type { Consumer } from '../../src/consumer/index.js';
 import { KafkaConfigError } from '../../src/errors.js';
 import { fakeCluster, TOPIC, type FakeCluster } from './fake-cluster.js';
+import { closeConsumers, consumer, read } from './scripted-consumer.js';
 
 let fc: FakeCluster | undefined;
-const consumers: Consumer[] = [];
 afterEach(async () => {
-  await Promise.all(consumers.splice(0).map((c) => c.close()));
+  await closeConsumers();
   await fc?.close();
   fc = undefined;
 });
 
 const tp = { topic: TOPIC, partition: 0 };
 
-function consumer(port: number, extra: object = {}): Consumer {
-  const c = new Consumer({ bootstrapServers: `127.0.0.1:${port}`, autoOffsetReset: 'earliest', fetchMaxWaitMs: 20, retryBackoffMs: 10, retryBackoffMaxMs: 50, ...extra });
-  consumers.push(c);
-  return c;
-}
 
-async function read(c: Consumer, count: number): Promise<ConsumerRecord[]> {
-  const out: ConsumerRecord[] = [];
-  const deadline = Date.now() + 10_000;
-  while (out.length < count && Date.now() < deadline) out.push(...(await c.poll(100)));
-  return out;
-}
 
 const commitAsync = (c: Consumer, offsets?: Parameters<Consumer['commitAsync']>[0]) => new Promise<Error | null>((resolve) => c.commitAsync(offsets, resolve));
 

@@ -2,31 +2,20 @@
 // cue: lose a fetch session, answer OFFSET_OUT_OF_RANGE or NOT_LEADER, send a
 // corrupt batch, report a truncated log after a leader change.
 import { afterEach, describe, expect, it } from 'vitest';
-import { Consumer, type ConsumerRecord } from '../../src/consumer/index.js';
+import type { ConsumerRecord } from '../../src/consumer/index.js';
 import { ErrorCode } from '../../src/messages/error-codes.js';
 import { CorruptRecordError } from '../../src/errors.js';
 import { fakeCluster, TOPIC, type FakeCluster } from './fake-cluster.js';
+import { closeConsumers, consumer, read } from './scripted-consumer.js';
 
 let fc: FakeCluster | undefined;
-const consumers: Consumer[] = [];
 afterEach(async () => {
-  await Promise.all(consumers.splice(0).map((c) => c.close()));
+  await closeConsumers();
   await fc?.close();
   fc = undefined;
 });
 
-function consumer(port: number, extra: object = {}): Consumer {
-  const c = new Consumer({ bootstrapServers: `127.0.0.1:${port}`, autoOffsetReset: 'earliest', fetchMaxWaitMs: 20, retryBackoffMs: 10, retryBackoffMaxMs: 50, ...extra });
-  consumers.push(c);
-  return c;
-}
 
-async function read(c: Consumer, count: number, deadlineMs = 10_000): Promise<ConsumerRecord[]> {
-  const out: ConsumerRecord[] = [];
-  const deadline = Date.now() + deadlineMs;
-  while (out.length < count && Date.now() < deadline) out.push(...(await c.poll(100)));
-  return out;
-}
 
 async function until(cond: () => boolean, what: string, deadlineMs = 10_000): Promise<void> {
   const deadline = Date.now() + deadlineMs;

@@ -6,31 +6,20 @@
 import { format } from 'node:util';
 import createDebug from 'debug';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Consumer, LogTruncationError, type ConsumerRecord } from '../../src/consumer/index.js';
+import { LogTruncationError, type Consumer, type ConsumerRecord } from '../../src/consumer/index.js';
 import { fakeCluster, TOPIC, type FakeCluster } from './fake-cluster.js';
+import { closeConsumers, consumer, read } from './scripted-consumer.js';
 
 let fc: FakeCluster | undefined;
-const consumers: Consumer[] = [];
 afterEach(async () => {
-  await Promise.all(consumers.splice(0).map((c) => c.close()));
+  await closeConsumers();
   await fc?.close();
   fc = undefined;
 });
 
 const tp = { topic: TOPIC, partition: 0 };
 
-function consumer(port: number, extra: object = {}): Consumer {
-  const c = new Consumer({ bootstrapServers: `127.0.0.1:${port}`, autoOffsetReset: 'earliest', fetchMaxWaitMs: 20, retryBackoffMs: 10, retryBackoffMaxMs: 50, ...extra });
-  consumers.push(c);
-  return c;
-}
 
-async function read(c: Consumer, count: number, deadlineMs = 10_000): Promise<ConsumerRecord[]> {
-  const out: ConsumerRecord[] = [];
-  const deadline = Date.now() + deadlineMs;
-  while (out.length < count && Date.now() < deadline) out.push(...(await c.poll(100)));
-  return out;
-}
 
 /** The first error poll() throws, within the deadline. */
 async function pollError(c: Consumer, deadlineMs = 10_000): Promise<unknown> {

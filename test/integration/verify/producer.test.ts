@@ -60,7 +60,7 @@ describeKafka('delivery verifier (producer, CI form)', () => {
 
   for (const s of CI) {
     const unavailable = (s.needs === 'cluster' && !env.cluster) || (s.needs === 'chaos' && !env.chaos);
-    it.skipIf(unavailable)(`${s.name}: nothing lost, duplicated or reordered; every send settles; the group skips nothing`, async () => {
+    it.skipIf(unavailable)(`${s.name}: nothing lost, duplicated or reordered; every send settles`, async () => {
       const { producer, group } = await runProducerScenario(env, s.name, { seconds: s.seconds, rate: 300 });
       console.log(`${formatProducerTable([producer])}\n${group ? formatGroupTable([group]) : ''}`);
       expectClean(producer);
