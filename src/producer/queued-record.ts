@@ -46,17 +46,14 @@ export class QueuedRecord implements RecordInput, Completion {
 let takenResolve: ((m: RecordMetadata) => void) | undefined;
 let takenReject: ((e: unknown) => void) | undefined;
 
-/** A promise executor that needs no closure per call: it leaves the resolvers for newSend to take. */
-function takeResolvers(resolve: (m: RecordMetadata) => void, reject: (e: unknown) => void): void {
+/**
+ * A promise executor that needs no closure per send: use as
+ * `new Promise(takeResolvers)` and call takenRecord() at once.
+ */
+export function takeResolvers(resolve: (m: RecordMetadata) => void, reject: (e: unknown) => void): void {
   takenResolve = resolve;
   takenReject = reject;
 }
-
-/**
- * Use as `new Promise(takeResolvers)` and then call takenRecord() at once:
- * the pair costs no closure per send.
- */
-export { takeResolvers };
 
 /** The record object for the promise just made with takeResolvers. */
 export function takenRecord(tracker: FlushTracker): QueuedRecord {
