@@ -49,23 +49,3 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-
-/**
- * Writes the harness's SASL users (alice, bob) again, for both SCRAM
- * mechanisms, with the passwords the cluster was formatted with. Loaded test
- * runs have seen a broker refuse SCRAM-SHA-256 logins of the harness users
- * while the other brokers took the same credentials (Kafka 4.4; never
- * SCRAM-SHA-512; not reproduced on a fresh cluster; others report SHA-256
- * users vanishing, confluentinc/kafka-images#496). So the tests that log in
- * as a harness user only to test something else use SCRAM-SHA-512, the ones
- * that delete a credential delete SHA-512 ones and call this afterwards;
- * SCRAM-SHA-256 itself is tested by auth.test.ts and cli/check.test.ts.
- */
-export async function rewriteHarnessScramUsers(admin: { alterUserScramCredentials: (a: Array<{ user: string; mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; password: string; iterations?: number }>) => Promise<Array<{ ok: boolean }>> }): Promise<void> {
-  for (const [user, password] of Object.entries(kafka.sasl?.users ?? {})) {
-    for (const mechanism of ['SCRAM-SHA-256', 'SCRAM-SHA-512'] as const) {
-      const [r] = await admin.alterUserScramCredentials([{ user, mechanism, password, iterations: 4096 }]);
-      if (!r?.ok) throw new Error(`could not write the SCRAM credential of ${user} (${mechanism}) again`);
-    }
-  }
-}
