@@ -24,7 +24,7 @@ export function nodeClient(label: string, kind: NodeClientKind, nodeBin: string 
       return null;
     },
     note(w) {
-      if (kind !== 'kafkawire' && w.kind === 'produce') return 'calls of 1000 records, 5 in flight';
+      if (w.kind === 'produce') return kind === 'kafkawire' ? 'sendBatch() calls of 1000 records, 5 in flight' : 'calls of 1000 records, 5 in flight';
       if (w.kind === 'group') return `${w.consumers} consumers in one process`;
       return undefined;
     },

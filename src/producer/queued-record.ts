@@ -2,6 +2,14 @@ import type { RecordHeaderInput, RecordInput } from '../records/record.js';
 import type { Completion, RecordMetadata } from './accumulator.js';
 import type { FlushTracker } from './flush-tracker.js';
 
+/** A record as the batch encodes it and as its send settles; one object per record. */
+export interface RecordSlot extends RecordInput, Completion {
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  headers: RecordHeaderInput[] | undefined;
+  timestamp: number;
+}
+
 /**
  * One record from send() until it settles: what the batch encodes (key,
  * value, headers, timestamp) and how its promise settles, in one object.
@@ -9,7 +17,7 @@ import type { FlushTracker } from './flush-tracker.js';
  * field kept per record is paid for by the garbage collector as many times
  * as records are in flight; the batch holds this one object for both roles.
  */
-export class QueuedRecord implements RecordInput, Completion {
+export class QueuedRecord implements RecordSlot {
   key: Uint8Array | null = null;
   value: Uint8Array | null = null;
   headers: RecordHeaderInput[] | undefined = undefined;
@@ -25,21 +33,26 @@ export class QueuedRecord implements RecordInput, Completion {
     this.token = tracker.begin();
   }
 
+  // The send's own promise settles before flush() hears of it, so callbacks on the send run
+  // before code after `await flush()`.
   resolve(m: RecordMetadata): void {
-    this.settle();
+    if (this.token === null) return;
     this.onResolve(m);
+    this.settle();
   }
 
   reject(e: unknown): void {
-    this.settle();
+    if (this.token === null) return;
     this.onReject(e);
+    this.settle();
   }
 
   /** Settled once, whatever calls it (a send rejected at close may be rejected again by the loop that held it). */
   private settle(): void {
     if (this.token === null) return;
-    this.tracker.settled(this.token);
+    const token = this.token;
     this.token = null;
+    this.tracker.settled(token);
   }
 }
 
