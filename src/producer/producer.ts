@@ -223,13 +223,15 @@ export class Producer<K = unknown, V = unknown> {
     let pending: PendingSend | undefined;
     try {
       pending = this.prepare(record, done);
+      // A sendBatch() record is stamped with the call's time even when it must wait for metadata first.
+      if (this.callTime >= 0 && pending.timestamp === undefined) pending.timestamp = this.callTime;
       // Bytes are counted from here on, also while the send waits for metadata or the producer id;
       // a send finds room only if no earlier one is still waiting for room.
       if (this.unreserved === 0 && this.acc.tryReserve(pending.size)) pending.reserved = true;
       if (this.waiting.length === 0 && pending.reserved && this.tryAppend(pending)) return;
       if (!pending.reserved) this.unreserved++;
       // maxBlockMs counts from here (the same turn as the send() call).
-      pending.started = this.clock.now();
+      pending.started = this.callTime >= 0 ? this.callTime : this.clock.now();
       this.waiting.push(pending);
       if (this.waiting.length === 1) {
         this.drainWaiting().catch((e: unknown) => this.failWaiting(e instanceof KafkaError ? e : new KafkaError(String(e), false, { cause: e })));

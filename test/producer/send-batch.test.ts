@@ -4,6 +4,8 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KafkaConfigError, Producer, type RecordMetadata } from '../../src/index.js';
 import { ErrorCode } from '../../src/messages/error-codes.js';
+import type { Clock } from '../../src/network/clock.js';
+import { withTestHooks } from '../../src/producer/internal.js';
 import { SendBatchError } from '../../src/producer/send-batch.js';
 import { startFakeCluster, type FakeCluster } from './fake-cluster.js';
 
@@ -106,14 +108,23 @@ describe('sendBatch()', () => {
 
   it('records without a timestamp get the time of the call; given ones are kept', async () => {
     fake = await startFakeCluster({ topics: { t: 1 } });
-    const p = new Producer({ bootstrapServers: fake.bootstrap });
-    const before = Date.now();
-    const ms = await p.sendBatch([{ topic: 't', value: 'a' }, { topic: 't', value: 'b', timestamp: 1234 }, { topic: 't', value: 'c' }]);
-    const after = Date.now();
-    expect(ms[1]!.timestamp).toBe(1234);
-    expect(ms[0]!.timestamp).toBe(ms[2]!.timestamp);
-    expect(ms[0]!.timestamp).toBeGreaterThanOrEqual(before);
-    expect(ms[0]!.timestamp).toBeLessThanOrEqual(after);
+    // A clock that moves 1 ms at every reading: records stamped one by one would get different times.
+    let now = 1_000_000;
+    const clock: Clock = { now: () => now++, setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
+    const p = new Producer(withTestHooks({ bootstrapServers: fake.bootstrap }, { clock }));
+    await p.connect();
+    // The first call waits for the topic's metadata; the second appends at once.
+    for (let round = 0; round < 2; round++) {
+      const before = now;
+      const call = p.sendBatch([{ topic: 't', value: 'a' }, { topic: 't', value: 'b', timestamp: 1234 }, { topic: 't', value: 'c' }]);
+      const after = now;
+      const ms = await call;
+      expect(ms[1]!.timestamp).toBe(1234);
+      expect(ms[2]!.timestamp).toBe(ms[0]!.timestamp);
+      // A reading taken during the call.
+      expect(ms[0]!.timestamp).toBeGreaterThanOrEqual(before);
+      expect(ms[0]!.timestamp).toBeLessThan(after);
+    }
     await p.close();
   });
 });
