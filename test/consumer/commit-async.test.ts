@@ -3,7 +3,7 @@
 // unhandled rejection), and a failure with no callback is logged.
 import { format } from 'node:util';
 import createDebug from 'debug';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Consumer } from '../../src/consumer/index.js';
 import { KafkaConfigError } from '../../src/errors.js';
 import { fakeCluster, TOPIC, type FakeCluster } from './fake-cluster.js';
@@ -73,8 +73,7 @@ describe('commitAsync (scripted broker)', () => {
     createDebug.log = (...args: unknown[]) => void lines.push(format(...args));
     try {
       c.commitAsync();
-      const deadline = Date.now() + 5000;
-      while (!lines.some((l) => l.includes('commitAsync failed')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      await vi.waitFor(() => expect(lines.some((l) => l.includes('commitAsync failed'))).toBe(true), { timeout: 20_000 });
     } finally {
       createDebug.log = savedLog;
       createDebug.enable(previous);

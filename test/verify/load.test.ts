@@ -1,7 +1,7 @@
 // ProducerLoad.stop() against a stand-in producer: a send still open when the
 // load gives up waiting must count as never settled, although close() then
 // fails it; sends that settle while stop() waits are awaited, not given up on.
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KafkaTimeoutError } from '../../src/errors.js';
 import { ProducerLoad } from './load.js';
 import { producerReport } from './report.js';
@@ -25,21 +25,40 @@ function standIn() {
   };
 }
 
+/** stop() as a promise plus whether it has returned, so the test can look in between clock steps. */
+function stopping(load: ProducerLoad): { done: () => boolean; promise: Promise<void> } {
+  let done = false;
+  const promise = load.stop().then(() => {
+    done = true;
+  });
+  return { done: () => done, promise };
+}
+
 describe('ProducerLoad.stop', () => {
+  // The clock is driven by the test (timers and performance.now), so nothing depends on how busy the machine is.
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('counts a send open past deliveryTimeoutMs and the margin as never settled, not failed, and only then closes the producer', async () => {
     const load = new ProducerLoad({ bootstrap: '127.0.0.1:1', topic: 't', producer: { deliveryTimeoutMs: 100, requestTimeoutMs: 50, lingerMs: 0 }, stopMarginMs: 50 });
     const fake = standIn();
     const inside = load as unknown as { producer: unknown; send(): Promise<void> };
     inside.producer = fake;
     const sends = [inside.send(), inside.send(), inside.send()];
-    const t0 = performance.now();
-    await load.stop();
-    const took = performance.now() - t0;
+    const stop = stopping(load);
+    // It waits for the delivery timeout and the margin (150 ms), not less...
+    await vi.advanceTimersByTimeAsync(149);
+    expect(stop.done()).toBe(false);
+    expect(fake.closed).toBe(false);
+    // ...and not for ever.
+    await vi.advanceTimersByTimeAsync(1);
+    await stop.promise;
     await Promise.all(sends);
     expect(fake.closed).toBe(true);
-    // It waited for the delivery timeout and the margin, not for ever and not less.
-    expect(took).toBeGreaterThanOrEqual(140);
-    expect(took).toBeLessThan(5000);
     expect(load.neverSettled).toBe(1);
     expect(load.sends.map((s) => s.neverSettled === true)).toEqual([false, false, true]);
     // close() did fail the third send, but the report keeps it apart from the failures.
@@ -55,10 +74,13 @@ describe('ProducerLoad.stop', () => {
     const inside = load as unknown as { producer: unknown; send(): Promise<void> };
     inside.producer = fake;
     const sends = [inside.send(), inside.send()];
-    const t0 = performance.now();
-    await load.stop();
+    const stop = stopping(load);
+    await vi.advanceTimersByTimeAsync(29);
+    expect(stop.done()).toBe(false);
+    // The second send settles at 30 ms, and stop() returns then, 60 s before the delivery timeout.
+    await vi.advanceTimersByTimeAsync(1);
+    await stop.promise;
     await Promise.all(sends);
-    expect(performance.now() - t0).toBeLessThan(5000);
     expect(load.neverSettled).toBe(0);
     expect(load.sends.every((s) => s.acked !== undefined && !s.neverSettled)).toBe(true);
   });
