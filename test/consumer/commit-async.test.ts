@@ -1,13 +1,12 @@
 // commitAsync against the scripted broker: the callback gets the outcome, a
 // callback that throws surfaces once from the next poll() (never as an
 // unhandled rejection), and a failure with no callback is logged.
-import { format } from 'node:util';
-import createDebug from 'debug';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Consumer } from '../../src/consumer/index.js';
 import { KafkaConfigError } from '../../src/errors.js';
 import { fakeCluster, TOPIC, type FakeCluster } from './fake-cluster.js';
 import { closeConsumers, consumer, read } from './scripted-consumer.js';
+import { withConsumerLog } from './debug-log.js';
 
 let fc: FakeCluster | undefined;
 afterEach(async () => {
@@ -66,18 +65,10 @@ describe('commitAsync (scripted broker)', () => {
     expect(err).toBeInstanceOf(KafkaConfigError);
     expect(err!.message).toContain('without a groupId');
 
-    const lines: string[] = [];
-    const previous = createDebug.disable();
-    const savedLog = createDebug.log;
-    createDebug.enable('kafkawire:consumer');
-    createDebug.log = (...args: unknown[]) => void lines.push(format(...args));
-    try {
+    const lines = await withConsumerLog(async (seen) => {
       c.commitAsync();
-      await vi.waitFor(() => expect(lines.some((l) => l.includes('commitAsync failed'))).toBe(true), { timeout: 20_000 });
-    } finally {
-      createDebug.log = savedLog;
-      createDebug.enable(previous);
-    }
+      await vi.waitFor(() => expect(seen.some((l) => l.includes('commitAsync failed'))).toBe(true), { timeout: 20_000 });
+    });
     expect(lines.filter((l) => l.includes('commitAsync failed') && l.includes('without a groupId'))).toHaveLength(1);
   });
 });

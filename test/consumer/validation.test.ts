@@ -3,12 +3,11 @@
 // an epoch) is checked with OffsetForLeaderEpoch before anything is fetched
 // from it. A real broker truncates its log only after an unclean election,
 // which cannot be provoked on cue, so the truncated cases live here.
-import { format } from 'node:util';
-import createDebug from 'debug';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LogTruncationError, type Consumer, type ConsumerRecord } from '../../src/consumer/index.js';
 import { fakeCluster, TOPIC, type FakeCluster } from './fake-cluster.js';
 import { closeConsumers, consumer, read } from './scripted-consumer.js';
+import { withConsumerLog } from './debug-log.js';
 
 let fc: FakeCluster | undefined;
 afterEach(async () => {
@@ -49,27 +48,12 @@ function truncatedLog(c: FakeCluster): void {
   c.onEpochEnd = (_p, epoch) => (epoch === 0 ? { leaderEpoch: 0, endOffset: 2n } : { leaderEpoch: epoch, endOffset: c.logs[0]!.next });
 }
 
-/** Collects kafkawire:consumer debug lines while `fn` runs. */
-async function withLog<T>(fn: (lines: string[]) => Promise<T>): Promise<T> {
-  const lines: string[] = [];
-  const previous = createDebug.disable();
-  const savedLog = createDebug.log;
-  createDebug.enable('kafkawire:consumer');
-  createDebug.log = (...args: unknown[]) => void lines.push(format(...args));
-  try {
-    return await fn(lines);
-  } finally {
-    createDebug.log = savedLog;
-    createDebug.enable(previous);
-  }
-}
-
 describe('position validation with OffsetForLeaderEpoch (KIP-320, scripted broker)', () => {
   it('a committed offset with its epoch on a truncated log: validated first, resumes at the divergent offset, and says so', async () => {
     fc = await fakeCluster(1);
     truncatedLog(fc);
     fc.committed.set(0, { offset: 4n, leaderEpoch: 0 });
-    await withLog(async (lines) => {
+    await withConsumerLog(async (lines) => {
       const c = consumer(fc!.broker.port, { groupId: 'g-trunc', enableAutoCommit: false });
       c.assign([tp]);
       expect(await c.position(tp)).toBe(2n);
@@ -173,7 +157,7 @@ describe('position validation with OffsetForLeaderEpoch (KIP-320, scripted broke
     fc.leaderEpoch = 2;
     fc.append(0, ['o0', 'o1', 'o2'], { leaderEpoch: 2 });
     fc.committed.set(0, { offset: 1n, leaderEpoch: 2 });
-    await withLog(async (lines) => {
+    await withConsumerLog(async (lines) => {
       const c = consumer(fc!.broker.port, { groupId: 'g-old', enableAutoCommit: false });
       c.assign([tp]);
       expect(await c.position(tp)).toBe(1n);

@@ -1,13 +1,12 @@
 // Where a consumer starts and how it moves: autoOffsetReset, seek (offset,
 // timestamp, beginning, end), offsets lookups and pause/resume, on the
 // shared cluster with assign() (no group).
-import { format } from 'node:util';
-import createDebug from 'debug';
 import { afterEach, expect, it } from 'vitest';
 import { Consumer, type ConsumerOptions, type ConsumerRecord } from '../../../src/consumer/index.js';
 import { NoOffsetForPartitionError } from '../../../src/consumer/errors.js';
 import { Producer } from '../../../src/index.js';
 import { createTopic, describeKafka, kafka, uniqueTopic } from '../kafka.js';
+import { withConsumerLog } from '../../consumer/debug-log.js';
 
 const open: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
@@ -175,12 +174,7 @@ describeKafka('consumer diagnostics', () => {
     await createTopic(topic, 2);
     await produce(topic, ['a', 'b'], 0);
     await produce(topic, ['c', 'd', 'e'], 1);
-    const lines: string[] = [];
-    const previous = createDebug.disable();
-    const savedLog = createDebug.log;
-    createDebug.enable('kafkawire:consumer');
-    createDebug.log = (...args: unknown[]) => void lines.push(format(...args));
-    try {
+    const lines = await withConsumerLog(async () => {
       const setup = consumer({ groupId: group, enableAutoCommit: false });
       setup.assign([{ topic, partition: 1 }]);
       // Its own start position first: else its OffsetFetch may race the commit below and log a second "starting at" line.
@@ -190,10 +184,7 @@ describeKafka('consumer diagnostics', () => {
       c.assign([{ topic, partition: 0 }, { topic, partition: 1 }]);
       expect(await c.position({ topic, partition: 0 })).toBe(2n);
       expect(await c.position({ topic, partition: 1 })).toBe(1n);
-    } finally {
-      createDebug.log = savedLog;
-      createDebug.enable(previous);
-    }
+    });
     const mine = lines.filter((l) => l.includes(`group ${group} ${topic}-`));
     expect(mine.filter((l) => l.includes(`${topic}-0: no committed offset: autoOffsetReset=latest, starting at the end (2); records produced before now will not be delivered`))).toHaveLength(1);
     expect(mine.filter((l) => l.includes(`${topic}-1: starting at committed offset 1`))).toHaveLength(1);

@@ -3,12 +3,11 @@
 // an epoch) checks it with OffsetForLeaderEpoch before fetching. With nothing
 // truncated the position is kept. (The truncated case needs an unclean
 // election; test/consumer/validation.test.ts covers it on the scripted broker.)
-import { format } from 'node:util';
-import createDebug from 'debug';
 import { afterEach, expect, it } from 'vitest';
 import { Consumer, stringDeserializer, type ConsumerOptions, type ConsumerRecord } from '../../../src/consumer/index.js';
 import { Producer } from '../../../src/index.js';
 import { createTopic, describeKafka, kafka, uniqueTopic } from '../kafka.js';
+import { withConsumerLog } from '../../consumer/debug-log.js';
 
 const open: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
@@ -56,12 +55,7 @@ describeKafka('position validation (KIP-320)', () => {
     await first.close();
     await produce(topic, ['v4']);
 
-    const lines: string[] = [];
-    const previous = createDebug.disable();
-    const savedLog = createDebug.log;
-    createDebug.enable('kafkawire:consumer');
-    createDebug.log = (...args: unknown[]) => void lines.push(format(...args));
-    try {
+    const lines = await withConsumerLog(async () => {
       // 'none': had validation found the epoch unknown or the log truncated, this would be an error, not v4.
       const next = consumer({ groupId: group, enableAutoCommit: false, autoOffsetReset: 'none' });
       next.assign([tp]);
@@ -71,10 +65,7 @@ describeKafka('position validation (KIP-320)', () => {
       next.seek(tp, { offset: 2n, leaderEpoch: epoch });
       expect(await next.position(tp)).toBe(2n);
       expect((await read(next, 3)).map((r) => r.value)).toEqual(['v2', 'v3', 'v4']);
-    } finally {
-      createDebug.log = savedLog;
-      createDebug.enable(previous);
-    }
+    });
     const mine = lines.filter((l) => l.includes(`${topic}-0`));
     expect(mine.filter((l) => l.includes(`${topic}-0: starting at committed offset 4 (leader epoch ${epoch}; checking it against the leader first)`))).toHaveLength(1);
     // The broker's answer (OffsetForLeaderEpoch) came back and confirmed both positions.
