@@ -2,23 +2,11 @@
 // variadic --producer-props / --consumer-props of the perf tools (Java's
 // `--producer-props acks=1 linger.ms=5`), and stray positional arguments,
 // which are a usage error instead of being ignored.
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { OptionSpec } from '../../src/cli/cli.js';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { expandArgs, main } from '../../src/cli/main.js';
-
-function io() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const stdin = new PassThrough();
-  stdin.end('');
-  return { io: { stdout, stderr, stdin, env: {} }, out: () => out, err: () => err };
-}
+import { io } from './cli-io.js';
 
 async function run(argv: string[]) {
   const t = io();

@@ -1,6 +1,5 @@
 // Unit tests of the CLI's consumer pieces that need no broker: Java consumer
 // properties, --from, record formatting, usage errors, the Ctrl-C hook.
-import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Cli, type Command } from '../../src/cli/cli.js';
@@ -12,18 +11,7 @@ import { parseEncoding, parseFrom, parseIsolation, recordJson, recordLine } from
 import type { ConsumerRecord } from '../../src/consumer/completed-fetch.js';
 import { resolveConsumerOptions } from '../../src/consumer/options.js';
 import { KafkaConfigError } from '../../src/errors.js';
-
-function io() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const stdin = new PassThrough();
-  stdin.end('');
-  return { io: { stdout, stderr, stdin, env: {} }, out: () => out, err: () => err };
-}
+import { io } from './cli-io.js';
 
 const record = (over: Partial<ConsumerRecord> = {}): ConsumerRecord => ({
   topic: 't',

@@ -2,13 +2,13 @@
 // scripted broker (a real streams group needs a Kafka Streams app): the
 // consumer-group view finds no classic or KIP-848 group, so the command
 // describes it as a streams group, whether or not it has committed offsets.
-import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { main } from '../../src/cli/main.js';
 import { ErrorCode } from '../../src/messages/error-codes.js';
 import type { ConsumerGroupDescribeRequest, DescribeGroupsRequest, FindCoordinatorRequest, ShareGroupDescribeRequest, StreamsGroupDescribeRequest } from '../../src/messages/generated/index.js';
 import { apiVersionsBody, responseFrame, startFakeBroker, type FakeBroker } from '../network/fake-broker.js';
+import { io } from './cli-io.js';
 
 const ZERO_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
 let broker: FakeBroker | null = null;
@@ -16,18 +16,6 @@ afterEach(async () => {
   await broker?.close();
   broker = null;
 });
-
-function io() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const stdin = new PassThrough();
-  stdin.end('');
-  return { io: { stdout, stderr, stdin, env: {} }, out: () => out, err: () => err };
-}
 
 const notFound = (groupId: string, what: string) => ({ errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `Group ${groupId} is not a ${what} group.`, groupId });
 

@@ -2,7 +2,6 @@
 // and perf produce commands run in process against fake clients, once with a
 // stderr that is a terminal (the line appears, then is cleared) and once with
 // one that is not (nothing extra on stderr).
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { Admin } from '../../src/admin/admin.js';
 import { Cli, type Command } from '../../src/cli/cli.js';
@@ -15,21 +14,10 @@ import { RateMeter } from '../../src/cli/progress.js';
 import type { ConsumerRecord } from '../../src/consumer/completed-fetch.js';
 import type { Consumer } from '../../src/consumer/consumer.js';
 import type { Producer } from '../../src/producer/producer.js';
+import { io } from './cli-io.js';
 
 /** Erase-line sequence the progress line starts with (and the clear at the end). */
 const CLEAR = '\r\x1b[2K';
-
-function io(opts: { stderrTTY: boolean; stdoutTTY?: boolean; input?: string }) {
-  const stdout = Object.assign(new PassThrough(), { isTTY: opts.stdoutTTY });
-  const stderr = Object.assign(new PassThrough(), { isTTY: opts.stderrTTY });
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const stdin = new PassThrough();
-  stdin.end(opts.input ?? '');
-  return { io: { stdout, stderr, stdin, env: {} }, out: () => out, err: () => err };
-}
 
 /** Sends answer at once, at offsets 0, 1, 2, ... of partition 0. */
 function fakeProducer(): Producer {

@@ -1,6 +1,5 @@
 // Unit tests of the CLI's pieces that need no broker (kept here because the
 // helper that wrote them owns test/admin; they belong in test/cli/).
-import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { applyProperties, emptySettings, parseJaas } from '../../src/cli/config.js';
@@ -12,6 +11,7 @@ import { parseProperties } from '../../src/cli/properties.js';
 import { toJson } from '../../src/cli/cli.js';
 import { KafkaAuthenticationError, KafkaConfigError, KafkaConnectionError, KafkaTimeoutError } from '../../src/errors.js';
 import { errorFor, ErrorCode } from '../../src/messages/error-codes.js';
+import { io } from './cli-io.js';
 
 describe('Java .properties', () => {
   it('separators, comments, continuations and escapes', () => {
@@ -61,18 +61,6 @@ describe('exit codes', () => {
     expect(exitCodeFor(errorFor(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION))).toBe(EXIT.FAILED);
   });
 });
-
-function io(input = '') {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const stdin = new PassThrough();
-  stdin.end(input);
-  return { io: { stdout, stderr, stdin, env: {} }, out: () => out, err: () => err };
-}
 
 describe('main (in process)', () => {
   it('help, unknown commands and options, missing arguments', async () => {
