@@ -33,24 +33,23 @@ export class QueuedRecord implements RecordSlot {
     this.token = tracker.begin();
   }
 
-  // The send's own promise settles before flush() hears of it, so callbacks on the send run
-  // before code after `await flush()`.
+  // Settled once, whatever calls it (a send rejected at close may be rejected again by the loop that
+  // held it). The send's own promise settles before flush() hears of it, so callbacks on the send
+  // run before code after `await flush()`.
   resolve(m: RecordMetadata): void {
     if (this.token === null) return;
     this.onResolve(m);
-    this.settle();
+    this.settled();
   }
 
   reject(e: unknown): void {
     if (this.token === null) return;
     this.onReject(e);
-    this.settle();
+    this.settled();
   }
 
-  /** Settled once, whatever calls it (a send rejected at close may be rejected again by the loop that held it). */
-  private settle(): void {
-    if (this.token === null) return;
-    const token = this.token;
+  private settled(): void {
+    const token = this.token as object;
     this.token = null;
     this.tracker.settled(token);
   }
