@@ -65,6 +65,17 @@ export class PartitionState {
     return !(this.unacked.length > 0 && this.isStale(ids));
   }
 
+  /**
+   * Whether the broker has acknowledged a batch of our current id and epoch
+   * here. Until it has, it may hold no state for us, and a broker with none
+   * (Kafka 2.5 and later) takes any sequence: if the first batch were refused
+   * and the next accepted, the first could never be written. So until then
+   * only one batch of the partition is in flight.
+   */
+  acknowledgedInEpoch(ids: ProducerIdManager): boolean {
+    return this.lastAckedSequence >= 0 && !this.isStale(ids);
+  }
+
   /** Gives a batch the partition's id, epoch and next sequence numbers (moving to the current epoch first if idle). */
   assignSequence(b: ProducerBatch, ids: ProducerIdManager): void {
     if (this.isStale(ids) && this.unacked.length === 0) this.startEpoch(ids);

@@ -293,7 +293,11 @@ export class Sender {
     return ps.inFlight === 0 && this.pool.inFlightTo(leader) === 0;
   }
 
-  /** The per-partition in-flight limits, and the idempotence rules on what may be sent next. */
+  /**
+   * The per-partition in-flight limits, and the idempotence rules on what may
+   * be sent next (a partition's first batch of an id and epoch goes alone: see
+   * PartitionState.acknowledgedInEpoch).
+   */
   private mayAddInFlight(ps: PartitionState, head: ProducerBatch): boolean {
     const max = this.opts.maxInFlightRequestsPerConnection;
     if (!this.ids) return max === 1 ? ps.inFlight === 0 : true;
@@ -303,7 +307,7 @@ export class Sender {
       if (ps.inFlight > 0) return false;
       ps.retrying = false;
     }
-    return ps.maySequenceNew(this.ids) && ps.inFlight < max;
+    return ps.maySequenceNew(this.ids) && ps.inFlight < (ps.acknowledgedInEpoch(this.ids) ? max : 1);
   }
 
   /** Encodes each batch (a batch that cannot be encoded fails alone) and sends the request. */

@@ -2,6 +2,14 @@
 // as fixed examples against the rule broker: a batch whose earlier attempt may be in
 // the log must keep its epoch and sequence when the producer starts a new epoch, so
 // that the broker recognises its retry as a duplicate.
+//
+// And a partition's first batch: a broker with no state for a producer id on a
+// partition takes any sequence (Kafka 2.5 and later). Were the first batch
+// refused without being written while later ones were on their way, the broker
+// would take the next one as the producer's first, and the refused batch could
+// never be written after it. So a partition's first batch of an id and epoch
+// goes alone, until the broker has acknowledged one.
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KafkaError, Producer, type RecordMetadata } from '../../../src/index.js';
 import { ErrorCode } from '../../../src/messages/error-codes.js';
@@ -96,5 +104,34 @@ describe('epoch bump and batches whose outcome is unknown', () => {
     expect(values(broker, 0)).toEqual(['w0', 'r0', 'a0']);
     expect(values(broker, 1)).toEqual(['w1', 'r1', 'a1']);
     expect(metas.map((m) => m.offset)).toEqual([2n, 2n]);
+  });
+});
+
+/** Errors a broker answers without writing the batch, and that the producer retries. */
+const REFUSALS = [ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.REQUEST_TIMED_OUT, ErrorCode.NOT_ENOUGH_REPLICAS, ErrorCode.UNKNOWN_PRODUCER_ID];
+
+describe("a partition's first batch, refused by a broker that holds no state for the producer", () => {
+  it('is retried and written before the batches sent after it; every record lands once, in order', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 2, max: 8 }), fc.constantFrom(...REFUSALS), fc.integer({ min: 1, max: 3 }), async (count, code, refusals) => {
+        broker = await RuleBroker.start({ topic: TOPIC, partitions: 1, brokers: 1, acceptUnknownProducer: true });
+        // batchSize 1: each record is a batch of its own, so several could be in flight at once.
+        producer = start(broker, { batchSize: 1, requestTimeoutMs: 2000, deliveryTimeoutMs: 10_000 });
+        await producer.connect();
+        for (let i = 0; i < refusals; i++) broker.inject({ kind: 'error', partition: 0, code });
+        const sent = Array.from({ length: count }, (_, i) => `v${i}`);
+        const results = await Promise.allSettled(sent.map((value) => producer!.send({ topic: TOPIC, partition: 0, value })));
+        const trace = broker.trace.join('\n');
+        const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [`v${i}: ${(r.reason as Error).message}`] : []));
+        expect(failures, trace).toEqual([]);
+        expect(values(broker, 0), trace).toEqual(sent);
+        expect(results.map((r) => (r.status === 'fulfilled' ? r.value.offset : -1n))).toEqual(sent.map((_, i) => BigInt(i)));
+        await producer.close();
+        await broker.close();
+        producer = undefined;
+        broker = undefined;
+      }),
+      { numRuns: 25 },
+    );
   });
 });

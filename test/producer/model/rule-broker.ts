@@ -98,6 +98,11 @@ export interface RuleBrokerOptions {
   partitions: number;
   /** 1 or 2 brokers (node ids 1 and 2). */
   brokers: 1 | 2;
+  /**
+   * A producer id with no state on a partition may start at any sequence, as
+   * brokers since Kafka 2.5 (KIP-360) allow. Off: UNKNOWN_PRODUCER_ID, as older ones answered.
+   */
+  acceptUnknownProducer?: boolean;
 }
 
 const SEQ_WRAP = 2147483648;
@@ -381,7 +386,7 @@ export class RuleBroker {
     let entry = pid >= 0n ? s.producers.get(pid) : undefined;
     if (pid >= 0n) {
       if (!entry) {
-        if (seq !== 0) return fail(ErrorCode.UNKNOWN_PRODUCER_ID, `${what}: no state for this producer id and the sequence is not 0`);
+        if (seq !== 0 && !this.opts.acceptUnknownProducer) return fail(ErrorCode.UNKNOWN_PRODUCER_ID, `${what}: no state for this producer id and the sequence is not 0`);
       } else if (epoch < entry.epoch) {
         return fail(ErrorCode.INVALID_PRODUCER_EPOCH, `${what}: epoch ${epoch} is older than ${entry.epoch}`);
       } else if (epoch === entry.epoch) {
