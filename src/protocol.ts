@@ -5,6 +5,12 @@
 // record-batch codec and the compression codecs read and write record data.
 // The application-level clients are in `kafkawire` (src/index.ts).
 
+import { API_DEFINITIONS } from './messages/generated/index.js';
+import { installAll } from './messages/registry.js';
+
+// This subpath imports every message's codecs, so `api()` and `apiByKey()` give loaded definitions at once.
+installAll(API_DEFINITIONS);
+
 // --- Connections ---
 export { Connection, type ConnectionOptions, type ConnectionRole, type RequestOptions } from './network/connection.js';
 export { ConnectionPool, type BrokerInfo, type ConnectionInfo, type PoolOptions } from './network/pool.js';

@@ -18,7 +18,7 @@ import { bench, describe } from 'vitest';
 import { Reader } from '../../src/codec/reader.js';
 import { Writer } from '../../src/codec/writer.js';
 import { decodeRequestFrame, decodeResponseBody, encodeRequestFrame, encodeResponseFrame } from '../../src/messages/frame.js';
-import { api, apiByKey } from '../../src/messages/registry.js';
+import { api, apiByKey } from '../../src/protocol.js';
 import type { MetadataResponse, ProduceRequest } from '../../src/messages/generated/index.js';
 
 const TIME_MS = 1000;

@@ -311,16 +311,18 @@ function emitStruct(ctx: Ctx, structName: string | null, fields: Field[], docTex
   for (const f of fields) if (f.isStruct && !empty(clip(f.versions, ctx.all))) emitStruct(ctx, f.base, f.fields, f.doc);
 }
 
+/** An API's key, name and versions, as an object literal. */
+function apiMeta(msg: Message): string {
+  const all = msg.versions;
+  return `{ key: ${msg.key}, name: '${msg.api}', minVersion: ${all.min}, maxVersion: ${all.max}, flexibleFrom: ${empty(clip(msg.flexible, all)) ? -1 : msg.flexible.min} }`;
+}
+
 /** Source text of the module for one message. */
 export function emitMessage(msg: Message): string {
   const out: string[] = [];
   const all = msg.versions;
   const constName = msg.api;
-  out.push(
-    doc(msg.doc, '') +
-      `export const ${constName}Api = { key: ${msg.key}, name: '${msg.api}', minVersion: ${all.min}, maxVersion: ${all.max}, ` +
-      `flexibleFrom: ${empty(clip(msg.flexible, all)) ? -1 : msg.flexible.min} } as const;\n`,
-  );
+  out.push(doc(msg.doc, '') + `export const ${constName}Api = ${apiMeta(msg)} as const;\n`);
   for (const side of [msg.request, msg.response]) {
     const ctx: Ctx = { msg, side, all, out, emitted: new Set() };
     emitStruct(ctx, null, side.fields, side.kind === 'Request' ? msg.doc : `The answer to ${msg.api}Request.`);
@@ -351,7 +353,7 @@ export function moduleName(msg: Message): string {
   return msg.file.replace(/\.json$/, '');
 }
 
-/** The index module: every API with its codecs, by key. */
+/** The index module: every API with its codecs, imported at once (for tools and tests; the client uses apis.ts). */
 export function emitIndex(msgs: Message[]): string {
   const imports = msgs
     .map((m) => `import { ${m.api}Api, decode${m.api}Request, decode${m.api}Response, encode${m.api}Request, encode${m.api}Response } from './${moduleName(m)}.js';`)
@@ -364,30 +366,37 @@ export function emitIndex(msgs: Message[]): string {
         `encodeResponse: encode${m.api}Response as Encoder, decodeResponse: decode${m.api}Response },`,
     )
     .join('\n');
-  const keys = msgs.map((m) => `  ${m.api}: ${m.key},`).join('\n');
   return `${HEADER}
 /* eslint-disable */
-import type { Reader } from '../../codec/reader.js';
-import type { Writer } from '../../codec/writer.js';
+import type { ApiDefinition, Encoder } from '../api-types.js';
 ${imports}
 ${reexports}
+export { ApiKeys, type ApiCodecs, type ApiDefinition, type ApiName, type Encoder } from './apis.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Encoder = (w: Writer, v: number, m: any) => void;
-
-/** One Kafka API: its key, the versions kafkawire speaks, and its codecs. */
-export interface ApiDefinition {
-  key: number;
-  name: string;
-  minVersion: number;
-  maxVersion: number;
-  /** First flexible version, or -1 when no version is flexible. */
-  flexibleFrom: number;
-  encodeRequest: Encoder;
-  decodeRequest: (r: Reader, v: number) => unknown;
-  encodeResponse: Encoder;
-  decodeResponse: (r: Reader, v: number) => unknown;
+/** Every API kafkawire speaks, ordered by key. */
+export const API_DEFINITIONS: readonly ApiDefinition[] = [
+${entries}
+];
+`;
 }
+
+/**
+ * The API table: every API's key, name and versions, with a loader that
+ * imports its codecs. It imports no message module, so a client loads only
+ * the codecs of the APIs it uses.
+ */
+export function emitApiTable(msgs: Message[]): string {
+  const keys = msgs.map((m) => `  ${m.api}: ${m.key},`).join('\n');
+  const rows = msgs
+    .map((m) => {
+      const codecs = `codecs(m.encode${m.api}Request, m.decode${m.api}Request, m.encode${m.api}Response, m.decode${m.api}Response)`;
+      return `  { ${apiMeta(m).slice(2, -2)}, load: () => import('./${moduleName(m)}.js').then((m) => ${codecs}) },`;
+    })
+    .join('\n');
+  return `${HEADER}
+/* eslint-disable */
+import { codecs, type ApiTableRow } from '../api-types.js';
+export type { ApiCodecs, ApiDefinition, Encoder } from '../api-types.js';
 
 /** API keys by name. */
 export const ApiKeys = {
@@ -397,8 +406,8 @@ ${keys}
 export type ApiName = keyof typeof ApiKeys;
 
 /** Every API kafkawire speaks, ordered by key. */
-export const API_DEFINITIONS: readonly ApiDefinition[] = [
-${entries}
+export const API_TABLE: readonly ApiTableRow<ApiName>[] = [
+${rows}
 ];
 `;
 }

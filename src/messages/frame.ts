@@ -5,7 +5,7 @@
 import { Reader } from '../codec/reader.js';
 import { Writer } from '../codec/writer.js';
 import { KafkaProtocolError } from '../errors.js';
-import { ApiKeys, type ApiDefinition } from './generated/index.js';
+import { ApiKeys, type ApiDefinition } from './generated/apis.js';
 
 export function isFlexible(api: ApiDefinition, version: number): boolean {
   return api.flexibleFrom >= 0 && version >= api.flexibleFrom;

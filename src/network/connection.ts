@@ -7,7 +7,7 @@ import { KafkaAuthenticationError, KafkaConnectionError, KafkaError, KafkaProtoc
 import { decodeResponseBody, encodeRequestFrame, peekCorrelationId } from '../messages/frame.js';
 import type { ApiVersionsResponse, SaslAuthenticateResponse, SaslHandshakeResponse } from '../messages/generated/index.js';
 import { chooseVersion, type BrokerApiRange, type VersionCaps } from '../messages/negotiate.js';
-import { api as apiNamed, type ApiDefinition, type ApiName } from '../messages/registry.js';
+import { api as apiNamed, isLoaded, loadApi, type ApiDefinition, type ApiName } from '../messages/registry.js';
 import { formatAddress } from './address.js';
 import { FrameReader } from './frame-reader.js';
 import { reauthDelayMs, runSaslExchange, systemReauthClock, validateSaslOptions, type ReauthClock, type SaslOptions, type SaslTransport } from './sasl/index.js';
@@ -124,6 +124,8 @@ export class Connection {
   private nextCorrelationId = 0;
   private readonly inFlight: Pending[] = [];
   private readonly queue: Pending[] = [];
+  /** Requests are waiting for an API's codecs to be imported (later ones queue behind them). */
+  private loading: Promise<void> | null = null;
   private blocked = false;
   private readonly closeListeners: Array<(err: KafkaError) => void> = [];
   /** True while re-authenticating: ordinary requests wait in the queue. */
@@ -397,6 +399,26 @@ export class Connection {
   }
 
   private send(api: ApiDefinition, version: number, body: unknown, expectResponse: boolean, priority = false, sizeHint = 256, timeoutMs = this.opts.requestTimeoutMs): Promise<unknown> {
+    if (this.loading === null && isLoaded(api)) return this.sendLoaded(api, version, body, expectResponse, priority, sizeHint, timeoutMs);
+    // An API's codecs are imported on its first use. This request, and every later one on this connection
+    // until the import is done, wait for it, so that requests still go out in the order they were made.
+    const ready = (this.loading ?? Promise.resolve()).then(() =>
+      loadApi(api).catch((e: unknown) => {
+        throw new KafkaError(`could not load the codecs of ${api.name} (API ${api.key}): ${e instanceof Error ? e.message : String(e)}; the kafkawire installation may be incomplete`, false, { api: api.name, cause: e });
+      }),
+    );
+    const gate = ready.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.loading = gate;
+    void gate.then(() => {
+      if (this.loading === gate) this.loading = null;
+    });
+    return ready.then(() => this.sendLoaded(api, version, body, expectResponse, priority, sizeHint, timeoutMs));
+  }
+
+  private sendLoaded(api: ApiDefinition, version: number, body: unknown, expectResponse: boolean, priority: boolean, sizeHint: number, timeoutMs: number): Promise<unknown> {
     if (this.state === 'closed') {
       return Promise.reject(this.closeError ?? new KafkaConnectionError(`connection to ${this.address} is closed`, { broker: this.address }));
     }

@@ -10,7 +10,7 @@ import { crc32c } from '../../src/codec/crc32c.js';
 import { Reader } from '../../src/codec/reader.js';
 import { Writer } from '../../src/codec/writer.js';
 import { decodeRequestFrame, decodeResponseBody, encodeRequestFrame, encodeResponseFrame } from '../../src/messages/frame.js';
-import { apiByKey, type ApiDefinition } from '../../src/messages/registry.js';
+import { apiByKey, type ApiDefinition } from '../../src/protocol.js';
 import type { SaslAuthenticateResponse, SaslHandshakeResponse } from '../../src/messages/generated/index.js';
 import { runSaslExchange, type SaslOptions } from '../../src/network/sasl/index.js';
 import {

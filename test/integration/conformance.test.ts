@@ -6,7 +6,7 @@ import { loadAll } from '../../protocol/gen/schema.js';
 import { KafkaConnectionError } from '../../src/errors.js';
 import { parseBootstrap } from '../../src/network/address.js';
 import { Connection } from '../../src/network/connection.js';
-import { apiByKey } from '../../src/messages/registry.js';
+import { apiByKey } from '../../src/protocol.js';
 import { minimalRequest } from '../messages/minimal.js';
 import { kafka, noKafka } from './kafka.js';
 

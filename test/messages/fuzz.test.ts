@@ -22,7 +22,7 @@ import { Reader } from '../../src/codec/reader.js';
 import { Writer } from '../../src/codec/writer.js';
 import { KafkaProtocolError } from '../../src/errors.js';
 import { decodeRequestFrame, decodeResponseBody, encodeRequestFrame, encodeResponseFrame } from '../../src/messages/frame.js';
-import { api as apiNamed, apiByKey, type ApiDefinition } from '../../src/messages/registry.js';
+import { api as apiNamed, apiByKey, type ApiDefinition } from '../../src/protocol.js';
 import { messageArbitrary, versionsOf } from './arbitrary.js';
 
 /** Slowest acceptable single decode. */

@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decodeRecordBatch, type DataRecordBatch } from '../../src/records/index.js';
 import { decodeRequestFrame, decodeResponseBody, encodeRequestFrame, encodeResponseFrame, peekCorrelationId } from '../../src/messages/frame.js';
-import { api, apiByKey, type ApiName } from '../../src/messages/registry.js';
+import { api, apiByKey, type ApiName } from '../../src/protocol.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const CLIENT_ID = 'kafkawire-golden';

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UnsupportedVersionError } from '../../src/errors.js';
 import { chooseVersion } from '../../src/messages/negotiate.js';
-import { API_DEFINITIONS, api } from '../../src/messages/registry.js';
+import { API_DEFINITIONS, api } from '../../src/protocol.js';
 
 describe('version negotiation', () => {
   it('picks min(our max, the broker max, the cap) when the ranges meet', () => {

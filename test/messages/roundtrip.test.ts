@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadAll } from '../../protocol/gen/schema.js';
 import { Reader } from '../../src/codec/reader.js';
 import { Writer } from '../../src/codec/writer.js';
-import { apiByKey } from '../../src/messages/registry.js';
+import { apiByKey } from '../../src/protocol.js';
 import { messageArbitrary, versionsOf } from './arbitrary.js';
 
 const messages = loadAll();
