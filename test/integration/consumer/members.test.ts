@@ -61,7 +61,10 @@ describeKafka('consumers in a group', () => {
       let producing = true;
       const producer = (async () => {
         for (let i = 0; producing; i++) {
-          await Promise.all(Array.from({ length: 20 }, (_, j) => p.send({ topic, value: `r${i * 20 + j}` }).then(() => void sent.push(`r${i * 20 + j}`))));
+          // Round robin over the partitions: the sticky default could keep new records off a new member's
+          // partitions for longer than the test waits (it moves on only after batchSize bytes).
+          const n = (j: number) => i * 20 + j;
+          await Promise.all(Array.from({ length: 20 }, (_, j) => p.send({ topic, partition: n(j) % 6, value: `r${n(j)}` }).then(() => void sent.push(`r${n(j)}`))));
           await new Promise((r) => setTimeout(r, 20));
         }
       })();
