@@ -311,10 +311,10 @@ function emitStruct(ctx: Ctx, structName: string | null, fields: Field[], docTex
   for (const f of fields) if (f.isStruct && !empty(clip(f.versions, ctx.all))) emitStruct(ctx, f.base, f.fields, f.doc);
 }
 
-/** An API's key, name and versions, as an object literal. */
-function apiMeta(msg: Message): string {
+/** An API's key, name and versions, as the fields of an object literal. */
+function apiFields(msg: Message): string {
   const all = msg.versions;
-  return `{ key: ${msg.key}, name: '${msg.api}', minVersion: ${all.min}, maxVersion: ${all.max}, flexibleFrom: ${empty(clip(msg.flexible, all)) ? -1 : msg.flexible.min} }`;
+  return `key: ${msg.key}, name: '${msg.api}', minVersion: ${all.min}, maxVersion: ${all.max}, flexibleFrom: ${empty(clip(msg.flexible, all)) ? -1 : msg.flexible.min}`;
 }
 
 /** Source text of the module for one message. */
@@ -322,7 +322,7 @@ export function emitMessage(msg: Message): string {
   const out: string[] = [];
   const all = msg.versions;
   const constName = msg.api;
-  out.push(doc(msg.doc, '') + `export const ${constName}Api = ${apiMeta(msg)} as const;\n`);
+  out.push(doc(msg.doc, '') + `export const ${constName}Api = { ${apiFields(msg)} } as const;\n`);
   for (const side of [msg.request, msg.response]) {
     const ctx: Ctx = { msg, side, all, out, emitted: new Set() };
     emitStruct(ctx, null, side.fields, side.kind === 'Request' ? msg.doc : `The answer to ${msg.api}Request.`);
@@ -390,7 +390,7 @@ export function emitApiTable(msgs: Message[]): string {
   const rows = msgs
     .map((m) => {
       const codecs = `codecs(m.encode${m.api}Request, m.decode${m.api}Request, m.encode${m.api}Response, m.decode${m.api}Response)`;
-      return `  { ${apiMeta(m).slice(2, -2)}, load: () => import('./${moduleName(m)}.js').then((m) => ${codecs}) },`;
+      return `  { ${apiFields(m)}, load: () => import('./${moduleName(m)}.js').then((m) => ${codecs}) },`;
     })
     .join('\n');
   return `${HEADER}

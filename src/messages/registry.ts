@@ -7,7 +7,8 @@
 // The APIs every connection needs before it can carry anything are loaded with
 // the library.
 import { decodeApiVersionsRequest, decodeApiVersionsResponse, encodeApiVersionsRequest, encodeApiVersionsResponse } from './generated/18-api-versions.js';
-import { API_TABLE, ApiKeys, type ApiCodecs, type ApiDefinition, type ApiName, type Encoder } from './generated/apis.js';
+import { codecs, type ApiCodecs } from './api-types.js';
+import { API_TABLE, ApiKeys, type ApiDefinition, type ApiName } from './generated/apis.js';
 
 const notLoaded = (): never => {
   throw new Error('internal: codecs used before they were loaded (call loadApi first)');
@@ -21,18 +22,13 @@ for (const row of API_TABLE) {
   byKey.set(row.key, { ...meta, encodeRequest: notLoaded, decodeRequest: notLoaded, encodeResponse: notLoaded, decodeResponse: notLoaded });
 }
 
-/** Fills in an API's codecs (in place: code holding the definition sees them). */
+/** Fills in an API's codecs (in place: code holding the definition sees them; a full definition's other fields are the same). */
 function install(key: number, codecs: ApiCodecs): void {
   const def = byKey.get(key);
   if (def) Object.assign(def, codecs);
 }
 
-install(ApiKeys.ApiVersions, {
-  encodeRequest: encodeApiVersionsRequest as Encoder,
-  decodeRequest: decodeApiVersionsRequest,
-  encodeResponse: encodeApiVersionsResponse as Encoder,
-  decodeResponse: decodeApiVersionsResponse,
-});
+install(ApiKeys.ApiVersions, codecs(encodeApiVersionsRequest, decodeApiVersionsRequest, encodeApiVersionsResponse, decodeApiVersionsResponse));
 
 /** Every API, ordered by key (each with its codecs once loaded). */
 export const API_DEFINITIONS: readonly ApiDefinition[] = [...byKey.values()];
@@ -67,10 +63,7 @@ export function loadApi(def: ApiDefinition): Promise<void> {
 
 /** Installs codecs already imported (the protocol subpath imports them all). */
 export function installAll(defs: readonly ApiDefinition[]): void {
-  for (const d of defs) {
-    const { encodeRequest, decodeRequest, encodeResponse, decodeResponse } = d;
-    install(d.key, { encodeRequest, decodeRequest, encodeResponse, decodeResponse });
-  }
+  for (const d of defs) install(d.key, d);
 }
 
 export { ApiKeys, type ApiDefinition, type ApiName };

@@ -407,15 +407,17 @@ export class Connection {
         throw new KafkaError(`could not load the codecs of ${api.name} (API ${api.key}): ${e instanceof Error ? e.message : String(e)}; the kafkawire installation may be incomplete`, false, { api: api.name, cause: e });
       }),
     );
-    const gate = ready.then(
-      () => undefined,
-      () => undefined,
+    // Settles (never rejects) when this request's turn has come; the last one clears the wait.
+    const gate: Promise<void> = ready.then(
+      () => this.endLoading(gate),
+      () => this.endLoading(gate),
     );
     this.loading = gate;
-    void gate.then(() => {
-      if (this.loading === gate) this.loading = null;
-    });
     return ready.then(() => this.sendLoaded(api, version, body, expectResponse, priority, sizeHint, timeoutMs));
+  }
+
+  private endLoading(gate: Promise<void>): void {
+    if (this.loading === gate) this.loading = null;
   }
 
   private sendLoaded(api: ApiDefinition, version: number, body: unknown, expectResponse: boolean, priority: boolean, sizeHint: number, timeoutMs: number): Promise<unknown> {
