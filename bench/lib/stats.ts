@@ -1,10 +1,16 @@
 // Median, min and max of repeated runs, and kafkawire's ratio to a peer.
 import type { Row, Sample, Stat } from './types.js';
 
+/** (a + b) / 2, without overflowing to Infinity when both are near the largest double. */
+function midpoint(a: number, b: number): number {
+  const m = (a + b) / 2;
+  return Number.isFinite(m) ? m : a / 2 + b / 2;
+}
+
 export function stat(values: number[]): Stat {
   const s = [...values].sort((a, b) => a - b);
   const mid = s.length >> 1;
-  const median = s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  const median = s.length % 2 === 1 ? s[mid]! : midpoint(s[mid - 1]!, s[mid]!);
   return { median, min: s[0]!, max: s[s.length - 1]! };
 }
 

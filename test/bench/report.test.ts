@@ -47,6 +47,9 @@ describe('bench stats', () => {
     );
     expect(stat([3, 1, 2]).median).toBe(2);
     expect(stat([4, 1, 2, 3]).median).toBe(2.5);
+    // The midpoint of two doubles near the largest one must not overflow to Infinity.
+    expect(stat([Number.MAX_VALUE, Number.MAX_VALUE]).median).toBe(Number.MAX_VALUE);
+    expect(stat([1.6e308, 1.7e308]).median).toBeCloseTo(1.65e308, -300);
   });
 
   it('summarize keeps latency only where samples have it', () => {

@@ -5,6 +5,7 @@
 // in proportion to its input. Memory is sampled as the run goes.
 import v8 from 'node:v8';
 import { KafkaError } from '../../src/errors.js';
+import { collectGarbage } from '../memory.js';
 import { mutate, randomBytes, Rng } from './mutate.js';
 import { allTargets, picker, type Target, type TargetSet } from './targets.js';
 
@@ -141,7 +142,9 @@ export async function fuzz(opts: FuzzOptions, set: TargetSet = allTargets()): Pr
     slowestMs: 0, slowestTarget: '', perGroup: {},
   };
   const started = performance.now();
+  // After a full collection, so the peak is what was still referenced, not garbage V8 had yet to reach.
   const sample = () => {
+    collectGarbage();
     const h = v8.getHeapStatistics();
     const m = process.memoryUsage();
     p.peakHeapUsed = Math.max(p.peakHeapUsed, h.used_heap_size);

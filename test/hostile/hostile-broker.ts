@@ -8,6 +8,7 @@ import { Writer } from '../../src/codec/writer.js';
 import { encodeResponseFrame } from '../../src/messages/frame.js';
 import type { MetadataRequest, MetadataResponse, ProduceRequest, ProduceResponse } from '../../src/messages/generated/index.js';
 import { decodeRecordBatch } from '../../src/records/batch.js';
+import { retainedMemory } from '../memory.js';
 import { apiVersionsBody, fakeTopicId, responseFrame, startFakeBroker, type FakeBroker, type FakeRequest } from '../network/fake-broker.js';
 
 /** What a fault does with one request: answer with this body or these bytes, stay silent, or drop the connection. */
@@ -150,8 +151,8 @@ export async function startHostileBroker(o: HostileOptions): Promise<HostileBrok
   };
 }
 
-/** Heap and buffer memory now, to check a case allocated nothing out of proportion. */
+/** Heap and buffer memory still referenced now, to check a case kept nothing out of proportion. */
 export function memoryNow(): number {
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
+  const m = retainedMemory();
+  return m.heap + m.buffers;
 }

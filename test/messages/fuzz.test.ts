@@ -23,6 +23,7 @@ import { Writer } from '../../src/codec/writer.js';
 import { KafkaProtocolError } from '../../src/errors.js';
 import { decodeRequestFrame, decodeResponseBody, encodeRequestFrame, encodeResponseFrame } from '../../src/messages/frame.js';
 import { api as apiNamed, apiByKey, type ApiDefinition } from '../../src/protocol.js';
+import { retainedMemory } from '../memory.js';
 import { messageArbitrary, versionsOf } from './arbitrary.js';
 
 /** Slowest acceptable single decode. */
@@ -40,10 +41,15 @@ type Side = 'request' | 'response';
 
 const memory = { start: { heap: 0, buffers: 0 }, peak: { heap: 0, buffers: 0 } };
 
+/**
+ * Each sample is taken after a full collection (see test/memory.ts) and
+ * measures what the decoders kept. A decode that allocates out of proportion
+ * to its input is caught per call by checkProportion and the time limit.
+ */
 function sampleMemory(): void {
-  const m = process.memoryUsage();
-  memory.peak.heap = Math.max(memory.peak.heap, m.heapUsed - memory.start.heap);
-  memory.peak.buffers = Math.max(memory.peak.buffers, m.arrayBuffers - memory.start.buffers);
+  const m = retainedMemory();
+  memory.peak.heap = Math.max(memory.peak.heap, m.heap - memory.start.heap);
+  memory.peak.buffers = Math.max(memory.peak.buffers, m.buffers - memory.start.buffers);
 }
 
 /**
@@ -202,8 +208,7 @@ const randomBytesArb = fc.oneof(
 // ------------------------------------------------------------------- tests
 
 beforeAll(() => {
-  const m = process.memoryUsage();
-  memory.start = { heap: m.heapUsed, buffers: m.arrayBuffers };
+  memory.start = retainedMemory();
 });
 
 function eachSide(msg: Message, f: (api: ApiDefinition, v: number, side: Side) => void): void {

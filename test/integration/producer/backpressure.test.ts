@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KafkaTimeoutError, Producer } from '../../../src/index.js';
 import { internalsOf } from '../../../src/producer/internal.js';
+import { retainedMemory } from '../../memory.js';
 import { waitFor } from '../../producer/fake-cluster.js';
 import { cluster, createTopic, kafka, noKafka, uniqueTopic } from '../kafka.js';
 
@@ -18,7 +19,7 @@ describe.skipIf(noKafka || harness === null)('backpressure', () => {
     harness!.pauseNode(leader);
     const outcomes: Array<'ok' | 'timeout' | 'other'> = [];
     const sends: Array<Promise<void>> = [];
-    const heapBefore = process.memoryUsage().heapUsed;
+    const heapBefore = retainedMemory().heap;
     try {
       const value = Buffer.alloc(1000, 7);
       for (let i = 0; i < 500; i++) {
@@ -36,7 +37,7 @@ describe.skipIf(noKafka || harness === null)('backpressure', () => {
       await waitFor(() => outcomes.filter((o) => o === 'timeout').length > 400 || outcomes.includes('other'), 'the sends without room to time out', 60_000);
       expect(acc.used).toBeLessThanOrEqual(bufferMemory);
       expect(outcomes.includes('other')).toBe(false);
-      expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(64 * 1024 * 1024);
+      expect(retainedMemory().heap - heapBefore).toBeLessThan(64 * 1024 * 1024);
     } finally {
       harness!.resumeNode(leader);
     }
