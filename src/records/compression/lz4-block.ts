@@ -37,13 +37,6 @@ export function newLz4HashTable(): Int32Array {
   return new Int32Array(1 << HASH_BITS);
 }
 
-function readU32(src: Uint8Array, i: number): number {
-  return src[i]! | (src[i + 1]! << 8) | (src[i + 2]! << 16) | (src[i + 3]! << 24);
-}
-
-function hashAt(src: Uint8Array, i: number): number {
-  return Math.imul(readU32(src, i), HASH_MULTIPLIER) >>> HASH_SHIFT;
-}
 
 /** Writes the extension bytes for a length whose nibble saturated at 15. */
 function writeLengthTail(dst: Uint8Array, op: number, rest: number): number {
@@ -116,6 +109,9 @@ export function lz4CompressBlock(
   op: number,
   table: Int32Array,
 ): number {
+  // Four bytes in one load: V8 compiles a DataView read to a single machine load, where
+  // assembling them from four byte reads took ~40% of the time on text that rarely matches.
+  const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
   let anchor = start;
   const lastMatchStart = end - MF_LIMIT;
   const matchEndLimit = end - LAST_LITERALS;
@@ -123,12 +119,12 @@ export function lz4CompressBlock(
   let misses = 0;
 
   while (ip <= lastMatchStart) {
-    const sequence = readU32(src, ip);
+    const sequence = view.getInt32(ip, true);
     const h = Math.imul(sequence, HASH_MULTIPLIER) >>> HASH_SHIFT;
     // Table entries store position + 1, so 0 means empty.
     const ref = table[h]! - 1;
     table[h] = ip + 1;
-    if (ref < start || ip - ref > MAX_OFFSET || readU32(src, ref) !== sequence) {
+    if (ref < start || ip - ref > MAX_OFFSET || view.getInt32(ref, true) !== sequence) {
       ip += 1 + (misses++ >>> SKIP_TRIGGER);
       continue;
     }
@@ -144,6 +140,10 @@ export function lz4CompressBlock(
     // And forwards, stopping where the trailing literals must begin.
     let matchEnd = ip + MIN_MATCH;
     let refEnd = ref + MIN_MATCH;
+    while (matchEnd + 4 <= matchEndLimit && view.getInt32(matchEnd, true) === view.getInt32(refEnd, true)) {
+      matchEnd += 4;
+      refEnd += 4;
+    }
     while (matchEnd < matchEndLimit && src[matchEnd] === src[refEnd]) {
       matchEnd++;
       refEnd++;
@@ -153,7 +153,7 @@ export function lz4CompressBlock(
     ip = matchEnd;
     anchor = ip;
     // Index a position inside the match just emitted, which helps the next probe.
-    if (ip - 2 > start && ip - 2 <= lastMatchStart) table[hashAt(src, ip - 2)] = ip - 2 + 1;
+    if (ip - 2 > start && ip - 2 <= lastMatchStart) table[Math.imul(view.getInt32(ip - 2, true), HASH_MULTIPLIER) >>> HASH_SHIFT] = ip - 2 + 1;
   }
 
   return writeSequence(dst, op, src, anchor, end, 0, 0);
