@@ -26,13 +26,28 @@ describe('checksums', () => {
 
   it('agree with a bit-by-bit implementation on any data and range, and are unsigned', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(), fc.nat(), (data, a, b) => {
+      fc.property(fc.uint8Array({ maxLength: 300, size: 'max' }), fc.nat(), fc.nat(), (data, a, b) => {
         const start = data.length === 0 ? 0 : a % (data.length + 1);
         const end = start + (b % (data.length - start + 1));
         const slice = data.subarray(start, end);
         expect(crc32c(data, start, end)).toBe(slowCrc(0x82f63b78, slice));
         expect(crc32(data, start, end)).toBe(slowCrc(0xedb88320, slice));
         expect(crc32c(data)).toBeGreaterThanOrEqual(0);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('CRC-32C reads views at any byte offset of a larger buffer, and ranges as subarray() takes them', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 600, size: 'max' }), fc.nat(64), fc.integer({ min: -700, max: 700 }), fc.integer({ min: -700, max: 700 }), (bytes, pad, a, b) => {
+        // The same bytes placed `pad` bytes into a bigger ArrayBuffer, so word reads are unaligned.
+        // (size 'max': fast-check's default size keeps arrays near 10 bytes, under the 16-byte step.)
+        const backing = new Uint8Array(pad + bytes.length + 7);
+        backing.set(bytes, pad);
+        const data = backing.subarray(pad, pad + bytes.length);
+        expect(crc32c(data)).toBe(slowCrc(0x82f63b78, bytes));
+        expect(crc32c(data, a, b)).toBe(slowCrc(0x82f63b78, data.subarray(a, b)));
       }),
       { numRuns: 500 },
     );
