@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // Kafka cluster that test/kafka/global-setup.ts starts (or KAFKA_BOOTSTRAP names).
 // Every test file loads test/api/unhandled-setup.ts, so that a rejection nobody
 // handles fails the run even when it happens just after a file's last test.
-const setupFiles = ['test/api/unhandled-setup.ts'];
+const setupFiles = ['test/api/unhandled-setup.ts', 'test/fast-check-setup.ts'];
 
 export default defineConfig({
   test: {
