@@ -19,6 +19,8 @@ export default defineConfig({
           exclude: ['test/integration/**', 'node_modules/**'],
           setupFiles,
           testTimeout: 60_000,
+          // Both cores: the default (cores - 1) leaves a 2-core CI machine running unit files one at a time.
+          maxWorkers: 2,
         },
       },
       {
