@@ -5,8 +5,8 @@
  *
  * Slicing by 16: sixteen 256-entry tables let one step fold 16 input bytes.
  * The input is read as four little-endian 32-bit words through a DataView,
- * which V8 compiles to one load each; that, and one flat table, make it about
- * 1.5x faster than the byte-at-a-time loads of the crc-32 package's version.
+ * which V8 compiles to one load each; that, and one flat table, made it
+ * 1.2-1.6x faster than the byte-at-a-time loads of the crc-32 package's version.
  */
 
 const POLYNOMIAL = 0x82f63b78;
@@ -37,13 +37,13 @@ function buildTables(): Int32Array {
  */
 export function crc32c(data: Uint8Array, start = 0, end = data.length): number {
   const T = TABLES;
-  const n = data.length;
-  let i = start < 0 ? Math.max(n + start, 0) : Math.min(start, n);
-  const to = Math.max(i, end < 0 ? Math.max(n + end, 0) : Math.min(end, n));
+  const bytes = start === 0 && end >= data.length ? data : data.subarray(start, end);
+  const n = bytes.length;
+  let i = 0;
   let c = -1;
-  if (to - i >= 16) {
-    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    for (const last = to - 16; i <= last; i += 16) {
+  if (n >= 16) {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, n);
+    for (const last = n - 16; i <= last; i += 16) {
       const a = view.getInt32(i, true) ^ c;
       const b = view.getInt32(i + 4, true);
       const d = view.getInt32(i + 8, true);
@@ -55,6 +55,6 @@ export function crc32c(data: Uint8Array, start = 0, end = data.length): number {
         T[768 + (e & 255)]! ^ T[512 + ((e >>> 8) & 255)]! ^ T[256 + ((e >>> 16) & 255)]! ^ T[e >>> 24]!;
     }
   }
-  for (; i < to; i++) c = (c >>> 8) ^ T[(c ^ data[i]!) & 255]!;
+  for (; i < n; i++) c = (c >>> 8) ^ T[(c ^ bytes[i]!) & 255]!;
   return ~c >>> 0;
 }

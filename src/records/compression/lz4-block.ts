@@ -37,6 +37,10 @@ export function newLz4HashTable(): Int32Array {
   return new Int32Array(1 << HASH_BITS);
 }
 
+/** The hash-table slot of four bytes read as a little-endian word. */
+function hashOf(sequence: number): number {
+  return Math.imul(sequence, HASH_MULTIPLIER) >>> HASH_SHIFT;
+}
 
 /** Writes the extension bytes for a length whose nibble saturated at 15. */
 function writeLengthTail(dst: Uint8Array, op: number, rest: number): number {
@@ -120,7 +124,7 @@ export function lz4CompressBlock(
 
   while (ip <= lastMatchStart) {
     const sequence = view.getInt32(ip, true);
-    const h = Math.imul(sequence, HASH_MULTIPLIER) >>> HASH_SHIFT;
+    const h = hashOf(sequence);
     // Table entries store position + 1, so 0 means empty.
     const ref = table[h]! - 1;
     table[h] = ip + 1;
@@ -153,7 +157,7 @@ export function lz4CompressBlock(
     ip = matchEnd;
     anchor = ip;
     // Index a position inside the match just emitted, which helps the next probe.
-    if (ip - 2 > start && ip - 2 <= lastMatchStart) table[Math.imul(view.getInt32(ip - 2, true), HASH_MULTIPLIER) >>> HASH_SHIFT] = ip - 2 + 1;
+    if (ip - 2 > start && ip - 2 <= lastMatchStart) table[hashOf(view.getInt32(ip - 2, true))] = ip - 2 + 1;
   }
 
   return writeSequence(dst, op, src, anchor, end, 0, 0);
