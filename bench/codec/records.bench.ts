@@ -26,7 +26,7 @@
  */
 import os from 'node:os';
 import { bench, describe } from 'vitest';
-import { crc32c } from '../../src/codec/crc32c.js';
+import { crc32c, crc32cJs } from '../../src/codec/crc32c.js';
 import { BATCH_HEADER_SIZE, decodeRecordBatch, encodeRecordBatch, openRecordBatch } from '../../src/records/batch.js';
 import { ZSTD_NODE_REQUIREMENT, zstdAvailable, type CompressionTypeName } from '../../src/records/compression/index.js';
 import { decodeRecords } from '../../src/records/legacy.js';
@@ -300,6 +300,7 @@ for (const size of [16 * 1024, 1024 * 1024]) {
   describe(`CRC-32C over ${size} random bytes`, () => {
     copyBench(g, size, 'baseline', gbRate(size));
     measured(g, 'crc32c (whole buffer)', () => void (sink ^= crc32c(data)), gbRate(size));
+    measured(g, 'crc32cJs (the JavaScript fallback)', () => void (sink ^= crc32cJs(data)), gbRate(size));
     copyBench(g, size, 'recheck', gbRate(size));
   });
 }

@@ -3,7 +3,7 @@
 // ratio holds across machines and load. The fuller per-codec tables stay in
 // bench/codec/*.bench.ts (npm run bench:codec). Usage: node worker.js <ms per op>.
 // Prints one JSON line: MicroSample[].
-import { crc32c } from '../../src/codec/crc32c.js';
+import { crc32c, crc32cJs } from '../../src/codec/crc32c.js';
 import { murmur2 } from '../../src/codec/murmur2.js';
 import { decodeRecordBatch, encodeRecordBatch } from '../../src/records/batch.js';
 import { payloads } from '../clients/adapter.js';
@@ -62,6 +62,9 @@ function main(): void {
     }, budgetMs),
     pair('CRC-32C, 16 KiB', big.length, () => {
       sink ^= crc32c(big);
+    }, budgetMs),
+    pair('CRC-32C, 16 KiB, JavaScript fallback', big.length, () => {
+      sink ^= crc32cJs(big);
     }, budgetMs),
     pair(`batch encode, 160 × 100 B (${batch.length} B)`, batch.length, () => {
       sink ^= encodeRecordBatch(records, { defaultTimestamp: 1_700_000_000_000 }).length;
