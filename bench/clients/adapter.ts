@@ -43,7 +43,12 @@ export class Counter {
 export function payloads(size: number): Buffer[] {
   let seed = 12345;
   const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
-  return Array.from({ length: 1000 }, () => Buffer.from(Array.from({ length: size }, () => 65 + Math.floor(rnd() * 26))));
+  // Filled in place: an array per value would cost the Node clients' CPU seconds ~0.1 s for 1 KB values.
+  return Array.from({ length: 1000 }, () => {
+    const b = Buffer.allocUnsafe(size);
+    for (let i = 0; i < size; i++) b[i] = 65 + Math.floor(rnd() * 26);
+    return b;
+  });
 }
 
 /** Sends `count` records as calls of `per` records, `parallel` calls in flight (how KafkaJS and platformatic batch). */

@@ -1,6 +1,7 @@
 import { KafkaTimeoutError, type KafkaError } from '../errors.js';
 import type { RecordInput } from '../records/record.js';
 import { PartitionState } from './partition-state.js';
+import type { RecordSlot } from './queued-record.js';
 
 /** Where a record went: what `send()` resolves to. */
 export interface RecordMetadata {
@@ -31,8 +32,8 @@ export const BATCH_OVERHEAD = 61;
 
 /** Records for one partition, sent together in one Produce request. */
 export class ProducerBatch {
-  readonly records: RecordInput[] = [];
-  readonly completions: Completion[] = [];
+  /** Each record, which is also how its send settles. */
+  readonly records: RecordSlot[] = [];
   bytes = BATCH_OVERHEAD;
   /** bufferMemory bytes this batch holds (released when it completes). */
   reserved = 0;
@@ -68,13 +69,12 @@ export class ProducerBatch {
   }
 
   /** Adds a record if it fits (a batch always takes its first record, however large). */
-  tryAppend(record: RecordInput, size: number, completion: Completion, batchSize: number): boolean {
+  tryAppend(record: RecordSlot, size: number, batchSize: number): boolean {
     if (this.closed || (this.records.length > 0 && this.bytes + size > batchSize)) {
       this.closed = this.closed || this.records.length > 0;
       return false;
     }
     this.records.push(record);
-    this.completions.push(completion);
     this.bytes += size;
     this.reserved += size;
     if (this.bytes >= batchSize) this.closed = true;
@@ -85,12 +85,16 @@ export class ProducerBatch {
   succeed(baseOffset: bigint, logAppendTime: number, now: number): void {
     if (this.done) return;
     this.done = true;
-    for (let i = 0; i < this.completions.length; i++) {
-      const r = this.records[i] as RecordInput;
-      (this.completions[i] as Completion).resolve({
+    const rs = this.records;
+    // One bigint per record (each sum is a new one), not two.
+    let offset = baseOffset < 0n ? -1n : baseOffset;
+    for (let i = 0; i < rs.length; i++) {
+      const r = rs[i] as RecordSlot;
+      if (i > 0 && offset >= 0n) offset += 1n;
+      r.resolve({
         topic: this.topic,
         partition: this.partition,
-        offset: baseOffset < 0n ? -1n : baseOffset + BigInt(i),
+        offset,
         timestamp: logAppendTime >= 0 ? logAppendTime : (r.timestamp ?? now),
       });
     }
@@ -99,7 +103,7 @@ export class ProducerBatch {
   fail(err: unknown): void {
     if (this.done) return;
     this.done = true;
-    for (const c of this.completions) c.reject(err);
+    for (const r of this.records) r.reject(err);
   }
 }
 
@@ -202,13 +206,13 @@ export class RecordAccumulator {
    * Appends to the partition's last batch, or a new one (bytes already
    * reserved); says whether a batch is now ready by size.
    */
-  append(ps: PartitionState, record: RecordInput, size: number, completion: Completion, now: number): boolean {
+  append(ps: PartitionState, record: RecordSlot, size: number, now: number): boolean {
     const q = ps.queue;
     ps.lastUsedAt = now;
     const last = q[q.length - 1];
-    if (last && last.tryAppend(record, size, completion, this.batchSize)) return last.closed;
+    if (last && last.tryAppend(record, size, this.batchSize)) return last.closed;
     const batch = new ProducerBatch(ps.topic, ps.partition, now);
-    batch.tryAppend(record, size, completion, this.batchSize);
+    batch.tryAppend(record, size, this.batchSize);
     q.push(batch);
     return q.length > 1 || batch.closed;
   }

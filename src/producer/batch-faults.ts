@@ -40,7 +40,6 @@ export class BatchFaults {
     b.records.forEach((r, i) => {
       const target = parts[i < half ? 0 : 1];
       target.records.push(r);
-      target.completions.push(b.completions[i]!);
     });
     parts[0].reserved = b.reserved;
     b.reserved = 0;
@@ -106,10 +105,9 @@ export class BatchFaults {
     const bad = new Map(errors.map((e) => [e.batchIndex, e.batchIndexErrorMessage]));
     const rest = new ProducerBatch(b.topic, b.partition, b.createdAt);
     b.records.forEach((r, i) => {
-      if (bad.has(i)) b.completions[i]!.reject(new KafkaError(`record ${i} of its batch was rejected by the broker: ${bad.get(i) ?? err.message}`, false, err.context));
+      if (bad.has(i)) r.reject(new KafkaError(`record ${i} of its batch was rejected by the broker: ${bad.get(i) ?? err.message}`, false, err.context));
       else {
         rest.records.push(r);
-        rest.completions.push(b.completions[i]!);
       }
     });
     ps.failed(b);

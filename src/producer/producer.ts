@@ -40,6 +40,13 @@ interface PendingSend {
   generation: number;
 }
 
+/** What a PendingSend's `done` points at while it holds no send (so the scratch object keeps nothing alive). */
+const NO_SLOT: RecordSlot = { key: null, value: null, headers: undefined, timestamp: 0, resolve: () => undefined, reject: () => undefined };
+
+function emptyPendingSend(): PendingSend {
+  return { topic: '', key: null, value: null, headers: undefined, size: 0, partition: undefined, timestamp: undefined, started: 0, done: NO_SLOT, reserved: false, generation: 0 };
+}
+
 /** One record to send. */
 export interface ProducerRecord<K = unknown, V = unknown> {
   topic: string;
@@ -103,6 +110,12 @@ export class Producer<K = unknown, V = unknown> {
   private readonly waiting: PendingSend[] = [];
   /** Waiting sends whose bytes are not reserved yet (they wait for room in order). */
   private unreserved = 0;
+  /**
+   * The PendingSend that enqueue() fills for each record: most are appended at
+   * once, so they need no object of their own; one that must wait gets a copy.
+   * Null while in use (a serializer that calls send() gets a fresh one).
+   */
+  private scratch: PendingSend | null = emptyPendingSend();
 
   constructor(options: ProducerOptions<K, V>) {
     this.options = resolveProducerOptions(options as ProducerOptions);
@@ -220,30 +233,38 @@ export class Producer<K = unknown, V = unknown> {
 
   /** Appends a record now, or queues it behind earlier sends; a bad record rejects `done` only. */
   private enqueue(record: ProducerRecord<K, V>, done: RecordSlot): void {
+    const scratch = this.scratch;
+    this.scratch = null;
     let pending: PendingSend | undefined;
     try {
-      pending = this.prepare(record, done);
+      pending = this.prepare(record, done, scratch ?? emptyPendingSend());
       // A sendBatch() record is stamped with the call's time even when it must wait for metadata first.
       if (this.callTime >= 0 && pending.timestamp === undefined) pending.timestamp = this.callTime;
       // Bytes are counted from here on, also while the send waits for metadata or the producer id;
       // a send finds room only if no earlier one is still waiting for room.
       if (this.unreserved === 0 && this.acc.tryReserve(pending.size)) pending.reserved = true;
       if (this.waiting.length === 0 && pending.reserved && this.tryAppend(pending)) return;
+      if (pending === scratch) pending = { ...scratch };
       if (!pending.reserved) this.unreserved++;
       // maxBlockMs counts from here (the same turn as the send() call).
       pending.started = this.callTime >= 0 ? this.callTime : this.clock.now();
       this.waiting.push(pending);
-      if (this.waiting.length === 1) {
-        this.drainWaiting().catch((e: unknown) => this.failWaiting(e instanceof KafkaError ? e : new KafkaError(String(e), false, { cause: e })));
-      }
+      if (this.waiting.length === 1) this.startDrainingWaiting();
     } catch (e) {
       if (pending) this.releaseWaiting(pending);
       done.reject(e);
+    } finally {
+      if (scratch) {
+        scratch.key = scratch.value = null;
+        scratch.headers = undefined;
+        scratch.done = NO_SLOT;
+        this.scratch = scratch;
+      }
     }
   }
 
   /** Checks and serializes a record (synchronously: errors here reject this send only). */
-  private prepare(record: ProducerRecord<K, V>, done: RecordSlot): PendingSend {
+  private prepare(record: ProducerRecord<K, V>, done: RecordSlot, into: PendingSend): PendingSend {
     if (this.closing) throw new KafkaConfigError('the producer is closed');
     if (this.txn && !this.txn.inTransaction()) {
       throw new KafkaConfigError(`a transactional producer sends only inside a transaction: call beginTransaction() first (state: ${this.txn.state})`);
@@ -261,7 +282,18 @@ export class Producer<K = unknown, V = unknown> {
       const limit = size > this.options.maxRequestSize ? `maxRequestSize (${this.options.maxRequestSize} bytes)` : `bufferMemory (${this.options.bufferMemory} bytes)`;
       throw new KafkaError(`RECORD_TOO_LARGE: a record of about ${size} bytes for topic ${topic} is larger than ${limit}`, false, { topic });
     }
-    return { topic, key, value, headers, size, partition, timestamp, started: 0, done, reserved: false, generation: this.txn?.generation ?? 0 };
+    into.topic = topic;
+    into.key = key;
+    into.value = value;
+    into.headers = headers;
+    into.size = size;
+    into.partition = partition;
+    into.timestamp = timestamp;
+    into.started = 0;
+    into.done = done;
+    into.reserved = false;
+    into.generation = this.txn?.generation ?? 0;
+    return into;
   }
 
   /** The partition for a record, once its topic's partitions are known. */
@@ -303,7 +335,7 @@ export class Producer<K = unknown, V = unknown> {
     r.headers = s.headers;
     r.timestamp = s.timestamp ?? now;
     const batches = ps.queue.length;
-    const full = this.acc.append(ps, r, s.size, r, now);
+    const full = this.acc.append(ps, r, s.size, now);
     // metadataMaxIdleMs counts from the last use; once per new batch is often enough for a bound of minutes.
     if (ps.queue.length !== batches) this.metadata.touch(s.topic, now);
     this.sender.appended(ps, full, now);
@@ -323,6 +355,11 @@ export class Producer<K = unknown, V = unknown> {
       now: () => this.clock.now(),
       stopped: () => this.closing,
     });
+  }
+
+  /** Starts the loop over waiting sends (apart from enqueue(), whose every call would otherwise allocate this closure's context). */
+  private startDrainingWaiting(): void {
+    this.drainWaiting().catch((e: unknown) => this.failWaiting(e instanceof KafkaError ? e : new KafkaError(String(e), false, { cause: e })));
   }
 
   /** Works through the waiting sends in order, each within its own maxBlockMs. */

@@ -106,14 +106,24 @@ export class Sender {
     return this.opts.transactionalId !== null;
   }
 
+  // The callbacks are made once: wakeup() and wakeAt() run for every record, and a closure
+  // written inside them would make V8 allocate a context on each call, even one that returns at once.
+  private readonly onImmediate = (): void => {
+    this.immediate = false;
+    this.drain();
+  };
+
+  private readonly onTimer = (): void => {
+    this.timer = null;
+    this.timerAt = Infinity;
+    this.drain();
+  };
+
   /** Runs a drain soon (a batch filled up, a partition went idle, a flush started, a retry came due). */
   wakeup(): void {
     if (this.immediate || this.closed) return;
     this.immediate = true;
-    setImmediate(() => {
-      this.immediate = false;
-      this.drain();
-    });
+    setImmediate(this.onImmediate);
   }
 
   /** Runs a drain at `at` (or earlier, if one is already due sooner). */
@@ -121,11 +131,7 @@ export class Sender {
     if (this.closed || (this.timer && this.timerAt <= at)) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.timerAt = Infinity;
-      this.drain();
-    }, Math.max(0, at - this.hooks.now()));
+    this.timer = setTimeout(this.onTimer, Math.max(0, at - this.hooks.now()));
   }
 
   /** A record was appended: send at once if the partition is idle or a batch is full, else within lingerMs. */
