@@ -165,6 +165,12 @@ export class Metadata {
     return this.topics.get(topic)?.available ?? [];
   }
 
+  /** A topic's metadata when it can be sent to (known, no error, some partitions): partitionsFor and availablePartitions in one lookup. */
+  sendableTopic(topic: string): TopicInfo | undefined {
+    const t = this.topics.get(topic);
+    return t && t.errorCode === 0 && t.partitions.length > 0 ? t : undefined;
+  }
+
   /** Partitions of a topic, or undefined while it is unknown. */
   partitionsFor(topic: string): PartitionInfo[] | undefined {
     const t = this.topics.get(topic);

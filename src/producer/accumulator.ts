@@ -121,8 +121,12 @@ interface MemoryWaiter {
  * does not fit waits for room up to maxBlockMs instead of growing without bound.
  */
 export class RecordAccumulator {
-  /** topic → partition → state. */
-  readonly topics = new Map<string, Map<number, PartitionState>>();
+  private readonly byTopic = new Map<string, Map<number, PartitionState>>();
+
+  /** topic → partition → state (forgetTopic() is the way to remove one). */
+  get topics(): ReadonlyMap<string, Map<number, PartitionState>> {
+    return this.byTopic;
+  }
   used = 0;
   private readonly waiters: MemoryWaiter[] = [];
 
@@ -131,17 +135,32 @@ export class RecordAccumulator {
     private readonly batchSize: number,
   ) {}
 
+  /** The topic state() looked up last, and its partitions: most sends go to the topic of the send before. */
+  private lastTopic: string | null = null;
+  private lastByPartition: Map<number, PartitionState> | undefined;
+
   /** The partition's state, created on first use. */
   state(topic: string, partition: number, now: number): PartitionState {
-    let byPartition = this.topics.get(topic);
-    if (!byPartition) this.topics.set(topic, (byPartition = new Map()));
+    let byPartition = topic === this.lastTopic ? this.lastByPartition : this.byTopic.get(topic);
+    if (!byPartition) this.byTopic.set(topic, (byPartition = new Map()));
+    this.lastTopic = topic;
+    this.lastByPartition = byPartition;
     let ps = byPartition.get(partition);
     if (!ps) byPartition.set(partition, (ps = new PartitionState(topic, partition, now)));
     return ps;
   }
 
+  /** Forgets a topic's partition states (a topic not sent to for metadataMaxIdleMs). */
+  forgetTopic(topic: string): void {
+    this.byTopic.delete(topic);
+    if (topic === this.lastTopic) {
+      this.lastTopic = null;
+      this.lastByPartition = undefined;
+    }
+  }
+
   *states(): IterableIterator<PartitionState> {
-    for (const byPartition of this.topics.values()) yield* byPartition.values();
+    for (const byPartition of this.byTopic.values()) yield* byPartition.values();
   }
 
   /** Reserves `size` bytes if they are free now and nobody is waiting before us. */
@@ -219,7 +238,7 @@ export class RecordAccumulator {
 
   /** Bytes queued for a partition (for the adaptive sticky partitioner). */
   queuedBytes(topic: string, partition: number): number {
-    const q = this.topics.get(topic)?.get(partition)?.queue;
+    const q = this.byTopic.get(topic)?.get(partition)?.queue;
     if (!q) return 0;
     let n = 0;
     for (const b of q) n += b.bytes;

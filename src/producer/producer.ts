@@ -297,13 +297,12 @@ export class Producer<K = unknown, V = unknown> {
   }
 
   /** The partition for a record, once its topic's partitions are known. */
-  private choosePartition(s: PendingSend, partitions: PartitionInfo[]): number {
+  private choosePartition(s: PendingSend, partitions: PartitionInfo[], available = this.metadata.availablePartitions(s.topic)): number {
     const count = partitions.length;
     if (s.partition !== undefined) {
       if (s.partition >= count) throw new KafkaConfigError(`partition ${s.partition} is out of range: topic ${s.topic} has partitions 0..${count - 1}`);
       return s.partition;
     }
-    const available = this.metadata.availablePartitions(s.topic);
     const key = this.options.partitionerIgnoreKeys ? null : s.key;
     // The default partitioner without its call: no input object per record.
     if (this.partitioner === defaultPartitioner) {
@@ -319,9 +318,9 @@ export class Producer<K = unknown, V = unknown> {
   /** The fast path (bytes already reserved): appends now if nothing needs waiting for; false otherwise. */
   private tryAppend(s: PendingSend): boolean {
     if (!this.connected || (this.ids && !this.ids.ready)) return false;
-    const partitions = this.metadata.partitionsFor(s.topic);
-    if (!partitions) return false;
-    this.append(s, this.choosePartition(s, partitions));
+    const topic = this.metadata.sendableTopic(s.topic);
+    if (!topic) return false;
+    this.append(s, this.choosePartition(s, topic.partitions, topic.available));
     return true;
   }
 

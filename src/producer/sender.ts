@@ -539,7 +539,7 @@ export class Sender {
       for (const ps of byPartition.values()) if (!ps.idle || now - ps.lastUsedAt < this.opts.metadataMaxIdleMs) idle = false;
       if (!idle) continue;
       for (const ps of byPartition.values()) if (ps.producerId >= 0n) sequenced = true;
-      this.acc.topics.delete(topic);
+      this.acc.forgetTopic(topic);
       log('forgot topic %s: not sent to for %d ms (metadataMaxIdleMs)', topic, this.opts.metadataMaxIdleMs);
     }
     if (sequenced && this.ids?.ready) this.ids.bumpLocally();

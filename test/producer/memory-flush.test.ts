@@ -124,6 +124,23 @@ describe('metadataMaxIdleMs', () => {
     await p.close();
   });
 
+  it('sends again to a topic dropped right after it was the last one sent to', async () => {
+    fake = await startFakeCluster({ topics: { old: 1 } });
+    let offset = 0;
+    const clock: Clock = { now: () => Date.now() + offset, setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
+    const p = new Producer(withTestHooks({ bootstrapServers: fake.bootstrap, metadataMaxIdleMs: 5000 }, { clock }));
+    await p.send({ topic: 'old', value: 'a' });
+    const { acc } = internalsOf(p);
+    offset += 6000;
+    // A flush runs a drain, which forgets the idle topic; no other topic was sent to in between.
+    await p.flush();
+    await waitFor(() => !acc.topics.has('old'), 'the idle topic’s state to be dropped');
+    const again = await p.send({ topic: 'old', value: 'b' });
+    expect(again.offset).toBe(1n);
+    expect(acc.topics.has('old')).toBe(true);
+    await p.close();
+  });
+
   it('test hooks are not public options', () => {
     // @ts-expect-error clock is not a ProducerOptions field
     const o: ProducerOptions = { bootstrapServers: 'x:1', clock: undefined };
