@@ -9,9 +9,36 @@ import { uuidToBytes } from './uuid.js';
 export class Writer {
   buf: Buffer;
   offset = 0;
+  /** Byte arrays raw() kept by reference, each after the writer's own bytes before it (null: none yet). */
+  private shared: Uint8Array[] | null = null;
+  /** Where the writer's own bytes after the last shared array begin in buf. */
+  private ownStart = 0;
+  private sharedBytes = 0;
 
-  constructor(initialSize = 256) {
+  /**
+   * @param shareFrom raw() keeps byte arrays of at least this many bytes by
+   *   reference instead of copying them; only finishParts() then has every
+   *   byte. For request frames, whose record batches are not changed after
+   *   they are encoded (a retry sends the same bytes), so the socket can
+   *   write them where they are.
+   */
+  constructor(
+    initialSize = 256,
+    private readonly shareFrom = Infinity,
+  ) {
     this.buf = Buffer.allocUnsafe(Math.max(16, initialSize));
+  }
+
+  /** Bytes written so far, shared arrays included. */
+  get length(): number {
+    return this.offset + this.sharedBytes;
+  }
+
+  /** Every byte written, in order: the writer's own bytes and the arrays raw() shared (none empty). */
+  finishParts(): Uint8Array[] {
+    const own = this.buf.subarray(this.ownStart, this.offset);
+    if (this.shared === null) return [own];
+    return own.length > 0 ? [...this.shared, own] : this.shared.slice();
   }
 
   private room(n: number): void {
@@ -24,8 +51,9 @@ export class Writer {
     this.buf = next;
   }
 
-  /** The bytes written so far (shares memory with the writer). */
+  /** The bytes written so far (shares memory with the writer). Not for a writer that shared arrays: see finishParts(). */
   finish(): Buffer {
+    if (this.shared !== null) throw new Error('Writer.finish(): this writer kept byte arrays by reference; use finishParts()');
     return this.buf.subarray(0, this.offset);
   }
 
@@ -103,6 +131,14 @@ export class Writer {
   }
 
   raw(b: Uint8Array): void {
+    if (b.length >= this.shareFrom) {
+      const shared = (this.shared ??= []);
+      if (this.offset > this.ownStart) shared.push(this.buf.subarray(this.ownStart, this.offset));
+      shared.push(b);
+      this.ownStart = this.offset;
+      this.sharedBytes += b.length;
+      return;
+    }
     this.room(b.length);
     this.buf.set(b, this.offset);
     this.offset += b.length;

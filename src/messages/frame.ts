@@ -44,6 +44,27 @@ export function encodeRequestFrame(
   return w.buf.subarray(start, w.offset);
 }
 
+/**
+ * encodeRequestFrame for a writer that may keep large byte fields (record
+ * batches) by reference: the frame as a list of buffers to write in order.
+ * The writer must be new (nothing written before the frame).
+ */
+export function encodeRequestFrameParts(api: ApiDefinition, version: number, correlationId: number, clientId: string | null, body: unknown, w: Writer): Uint8Array[] {
+  if (w.length !== 0) throw new Error('encodeRequestFrameParts needs a new Writer');
+  w.int32(0);
+  w.int16(api.key);
+  w.int16(version);
+  w.int32(correlationId);
+  w.string(clientId);
+  if (requestHeaderVersion(api, version) === 2) w.uvarint(0);
+  api.encodeRequest(w, version, body);
+  const parts = w.finishParts();
+  // The size goes into the first part, which holds the header: the writer's buffer may have been replaced since.
+  const head = parts[0] as Uint8Array;
+  new DataView(head.buffer, head.byteOffset, 4).setInt32(0, w.length - 4);
+  return parts;
+}
+
 /** A response frame (without its size prefix) split into header and body reader. */
 export interface ResponseFrame {
   correlationId: number;

@@ -4,7 +4,7 @@ import tls from 'node:tls';
 import createDebug from 'debug';
 import { Writer } from '../codec/writer.js';
 import { KafkaAuthenticationError, KafkaConnectionError, KafkaError, KafkaProtocolError, KafkaTimeoutError, KafkaTlsError } from '../errors.js';
-import { decodeResponseBody, encodeRequestFrame, peekCorrelationId } from '../messages/frame.js';
+import { decodeResponseBody, encodeRequestFrameParts, peekCorrelationId } from '../messages/frame.js';
 import type { ApiVersionsResponse, SaslAuthenticateResponse, SaslHandshakeResponse } from '../messages/generated/index.js';
 import { chooseVersion, type BrokerApiRange, type VersionCaps } from '../messages/negotiate.js';
 import { api as apiNamed, isLoaded, loadApi, type ApiDefinition, type ApiName } from '../messages/registry.js';
@@ -16,6 +16,12 @@ import { tlsFailureError } from './tls.js';
 export type { ReauthClock };
 
 const log = createDebug('kafkawire:connection');
+
+/** A Produce request's record batches of this many bytes or more go to the socket as they are, not copied into the frame. */
+const SHARE_FROM = 8192;
+/** Largest buffer a request frame starts with (the shared batches need none of it). */
+const FRAME_BUFFER_MAX = 65536;
+const PRODUCE_KEY = 0;
 
 export interface RequestOptions {
   /** A version to use instead of the negotiated one. */
@@ -72,7 +78,8 @@ interface Pending {
   api: ApiDefinition;
   version: number;
   correlationId: number;
-  frame: Buffer;
+  /** The request frame, in parts (see encodeRequestFrameParts). */
+  frame: Uint8Array[];
   expectResponse: boolean;
   /** A SASL request: goes first, and is sent even while ordinary requests are held back. */
   priority: boolean;
@@ -426,10 +433,11 @@ export class Connection {
     }
     const correlationId = this.nextCorrelationId;
     this.nextCorrelationId = (this.nextCorrelationId + 1) & 0x7fffffff;
-    let frame: Buffer;
+    let frame: Uint8Array[];
     try {
-      // Sized from the caller's hint (a Produce request knows its records' bytes), so a large request is written without regrowing.
-      frame = encodeRequestFrame(api, version, correlationId, this.opts.clientId ?? 'kafkawire', body, new Writer(sizeHint));
+      // A Produce request's batches are not changed once encoded (a retry sends the same bytes), so they can be shared.
+      const w = new Writer(Math.min(sizeHint, FRAME_BUFFER_MAX), api.key === PRODUCE_KEY ? SHARE_FROM : Infinity);
+      frame = encodeRequestFrameParts(api, version, correlationId, this.opts.clientId ?? 'kafkawire', body, w);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -448,7 +456,15 @@ export class Connection {
       const p = this.queue.shift() as Pending;
       // Re-authentication traffic is not use: it must not keep an idle connection open.
       if (!p.priority) this.lastActive = this.now();
-      const ok = this.socket.write(p.frame);
+      let ok: boolean;
+      if (p.frame.length === 1) ok = this.socket.write(p.frame[0] as Uint8Array);
+      else {
+        // One writev for the parts of a frame.
+        this.socket.cork();
+        ok = true;
+        for (const part of p.frame) ok = this.socket.write(part);
+        this.socket.uncork();
+      }
       if (!ok) this.blocked = true;
       if (!p.expectResponse) {
         p.resolve(undefined);
