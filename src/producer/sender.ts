@@ -8,6 +8,7 @@ import { backoffMs } from '../network/backoff.js';
 import type { ConnectionPool } from '../network/pool.js';
 import { encodeRecordBatch } from '../records/batch.js';
 import type { ProducerBatch, RecordAccumulator } from './accumulator.js';
+import { BatchBufferPool } from './batch-buffers.js';
 import { BatchFaults } from './batch-faults.js';
 import type { ResolvedProducerOptions } from './options.js';
 import type { PartitionState } from './partition-state.js';
@@ -34,6 +35,9 @@ const LEADER_ERRORS = new Set<number>([
 
 /** The newest Produce version that names topics by name (v13 names them by id). */
 const LAST_PRODUCE_BY_NAME = 12;
+
+/** A full batch encodes to a little more than batchSize (its header, and estimates that run short). */
+const BATCH_SLACK = 4096;
 
 /** Errors that leave the batch possibly written (the leader appended it; replication or the answer is what failed). */
 const MAYBE_WRITTEN = new Set<number>([ErrorCode.REQUEST_TIMED_OUT, ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND]);
@@ -94,6 +98,7 @@ export class Sender {
     private readonly ids: ProducerIdManager | null,
     private readonly hooks: SenderHooks,
   ) {
+    this.buffers = new BatchBufferPool(opts.batchSize + BATCH_SLACK);
     this.faults = new BatchFaults(pool, acc, {
       failed: (ps, b, err) => this.failed(ps, b, err),
       drain: () => this.drain(),
@@ -113,11 +118,19 @@ export class Sender {
     this.drain();
   };
 
+  private readonly buffers: BatchBufferPool;
+  private readonly takeBuffer = (size: number): Buffer => this.buffers.take(size);
+
   private readonly onTimer = (): void => {
     this.timer = null;
     this.timerAt = Infinity;
     this.drain();
   };
+
+  /** Batch buffers given back and not yet reused (for tests). */
+  get idleBatchBuffers(): number {
+    return this.buffers.idle;
+  }
 
   /** Runs a drain soon (a batch filled up, a partition went idle, a flush started, a retry came due). */
   wakeup(): void {
@@ -350,6 +363,7 @@ export class Sender {
       producerEpoch: b.producerEpoch,
       baseSequence: b.baseSequence,
       transactional: this.transactional,
+      allocate: this.takeBuffer,
     });
     return b.encoded;
   }
@@ -429,7 +443,12 @@ export class Sender {
 
   private onPartitionResponse(ps: PartitionState, b: ProducerBatch, p: PartitionResponse, leader: number, now: number): void {
     const code = p.errorCode;
-    if (code === ErrorCode.NONE || code === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) return this.succeeded(ps, b, p.baseOffset, Number(p.logAppendTimeMs), now);
+    if (code === ErrorCode.NONE || code === ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
+      // The broker answered the request, so its bytes left the socket: the batch's buffer can carry another.
+      if (b.encoded) this.buffers.give(b.encoded);
+      b.encoded = null;
+      return this.succeeded(ps, b, p.baseOffset, Number(p.logAppendTimeMs), now);
+    }
     const err = errorFor(code, { api: 'Produce', broker: leader, topic: b.topic, partition: b.partition }, p.errorMessage);
     if (MAYBE_WRITTEN.has(code)) b.maybeWritten = true;
     if (LEADER_ERRORS.has(code)) {

@@ -129,6 +129,8 @@ export interface EncodeRecordBatchOptions {
   maxTimestamp?: number;
   /** Default: the last record's offset delta (-1 for no records). */
   lastOffsetDelta?: number;
+  /** Makes the returned buffer, given its exact size (default Buffer.allocUnsafe): a producer reuses memory this way. */
+  allocate?: (size: number) => Buffer;
 }
 
 function readInt64Number(buf: Buffer, at: number): number {
@@ -196,7 +198,8 @@ export function encodeRecordBatch(records: readonly RecordInput[], options: Enco
   if (payloadSize > 0x7fffffff - (BATCH_HEADER_SIZE - LOG_OVERHEAD)) {
     throw new KafkaConfigError(`a batch of ${payloadSize} record bytes is too large for Kafka`);
   }
-  const out = Buffer.allocUnsafe(BATCH_HEADER_SIZE + payloadSize);
+  const out = options.allocate ? options.allocate(BATCH_HEADER_SIZE + payloadSize) : Buffer.allocUnsafe(BATCH_HEADER_SIZE + payloadSize);
+  if (out.length !== BATCH_HEADER_SIZE + payloadSize) throw new KafkaConfigError(`allocate(${BATCH_HEADER_SIZE + payloadSize}) returned ${out.length} bytes`);
   out.writeBigInt64BE(checkInt64('baseOffset', options.baseOffset ?? 0n), 0);
   out.writeInt32BE(out.length - LOG_OVERHEAD, 8);
   out.writeInt32BE(checkInt('partitionLeaderEpoch', options.partitionLeaderEpoch ?? -1, -0x80000000, 0x7fffffff), 12);
