@@ -27,6 +27,7 @@
 import os from 'node:os';
 import { bench, describe } from 'vitest';
 import { crc32c, crc32cJs } from '../../src/codec/crc32c.js';
+import { lz4FrameCompress, lz4FrameCompressJs } from '../../src/records/compression/lz4.js';
 import { BATCH_HEADER_SIZE, decodeRecordBatch, encodeRecordBatch, openRecordBatch } from '../../src/records/batch.js';
 import { ZSTD_NODE_REQUIREMENT, zstdAvailable, type CompressionTypeName } from '../../src/records/compression/index.js';
 import { decodeRecords } from '../../src/records/legacy.js';
@@ -301,6 +302,23 @@ for (const size of [16 * 1024, 1024 * 1024]) {
     copyBench(g, size, 'baseline', gbRate(size));
     measured(g, 'crc32c (whole buffer)', () => void (sink ^= crc32c(data)), gbRate(size));
     measured(g, 'crc32cJs (the JavaScript fallback)', () => void (sink ^= crc32cJs(data)), gbRate(size));
+    copyBench(g, size, 'recheck', gbRate(size));
+  });
+}
+
+// ---------------------------------------------------------------- lz4 block compressors
+
+{
+  // Record-like bytes: 1 KB values of random letters, each after a short header that repeats.
+  const size = 256 * 1024;
+  const next = lcg(7);
+  const data = Buffer.allocUnsafe(size);
+  for (let i = 0; i < size; i++) data[i] = i % 1010 < 10 ? i % 7 : 65 + ((next() >>> 24) % 26);
+  const g = 'lz4 frame, 256 KiB record-like';
+  describe('lz4 compression: WebAssembly and JavaScript block compressors', () => {
+    copyBench(g, size, 'baseline', gbRate(size));
+    measured(g, 'lz4FrameCompress (WebAssembly)', () => void (sink += lz4FrameCompress(data).length), gbRate(size));
+    measured(g, 'lz4FrameCompressJs (the JavaScript fallback)', () => void (sink += lz4FrameCompressJs(data).length), gbRate(size));
     copyBench(g, size, 'recheck', gbRate(size));
   });
 }

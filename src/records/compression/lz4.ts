@@ -26,6 +26,7 @@ import {
   type CompressionCodec,
 } from './codec.js';
 import { lz4BlockBound, lz4CompressBlock, lz4DecompressBlock, newLz4HashTable } from './lz4-block.js';
+import { createWasmLz4, LZ4_WASM_MAX_BLOCK, type Lz4BlockCompressor } from './lz4-wasm.js';
 import { xxhash32 } from './xxhash32.js';
 
 export const LZ4_FRAME_MAGIC = 0x184d2204;
@@ -84,8 +85,27 @@ function headerChecksum(data: Uint8Array, frameStart: number, hcPos: number, leg
   return (xxhash32(data, 0, legacy ? frameStart : frameStart + 4, hcPos) >>> 8) & 0xff;
 }
 
+/** The WebAssembly block compressor (same output, faster), made on first use; null where WebAssembly cannot run. */
+let wasmBlock: Lz4BlockCompressor | null | undefined;
+
+/** Which block compressor lz4FrameCompress uses for blocks of up to 64 KiB. */
+export function lz4CompressorImplementation(): 'wasm' | 'js' {
+  if (wasmBlock === undefined) wasmBlock = createWasmLz4();
+  return wasmBlock === null ? 'js' : 'wasm';
+}
+
 /** Compresses `data` into one LZ4 frame. */
 export function lz4FrameCompress(data: Uint8Array, options: Lz4FrameWriteOptions = {}): Buffer {
+  if (wasmBlock === undefined) wasmBlock = createWasmLz4();
+  return frameCompress(data, options, (options.blockMaxSize ?? 65536) <= LZ4_WASM_MAX_BLOCK ? wasmBlock : null);
+}
+
+/** lz4FrameCompress through the JavaScript block compressor only (the fallback, and an oracle for tests). */
+export function lz4FrameCompressJs(data: Uint8Array, options: Lz4FrameWriteOptions = {}): Buffer {
+  return frameCompress(data, options, null);
+}
+
+function frameCompress(data: Uint8Array, options: Lz4FrameWriteOptions, fast: Lz4BlockCompressor | null): Buffer {
   const blockMax = options.blockMaxSize ?? 65536;
   let bdCode: number | undefined;
   for (const [code, size] of BLOCK_SIZE_CODES) if (size === blockMax) bdCode = code;
@@ -124,7 +144,7 @@ export function lz4FrameCompress(data: Uint8Array, options: Lz4FrameWriteOptions
     const end = Math.min(start + blockMax, data.length);
     const rawLength = end - start;
     const blockStart = op + 4;
-    let blockEnd = lz4CompressBlock(data, start, end, out, blockStart, table);
+    let blockEnd = fast ? fast(data, start, end, out, blockStart) : lz4CompressBlock(data, start, end, out, blockStart, table);
     let sizeWord = blockEnd - blockStart;
     // Like the Java client, store the block as it is when compressing did not shrink it.
     if (sizeWord >= rawLength) {

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KafkaProtocolError, UnsupportedCompressionError } from '../../../src/errors.js';
-import { lz4FrameCompress, lz4FrameDecompress } from '../../../src/records/compression/lz4.js';
+import { lz4CompressorImplementation, lz4FrameCompress, lz4FrameCompressJs, lz4FrameDecompress } from '../../../src/records/compression/lz4.js';
+import { runChild, srcUrl } from '../../api/child.js';
 import { lz4DecompressBlock } from '../../../src/records/compression/lz4-block.js';
 import { xxhash32 } from '../../../src/records/compression/xxhash32.js';
 import { makeInput, pattern, random, words } from './data.js';
@@ -164,6 +165,45 @@ describe('lz4 blocks we write', () => {
       }),
       { numRuns: 80 },
     );
+  });
+});
+
+describe('the WebAssembly block compressor', () => {
+  it('runs here, and writes byte for byte the frames of the JavaScript compressor', () => {
+    // The frames the other tests check come from the WebAssembly compressor; this ties them to the JavaScript one.
+    expect(lz4CompressorImplementation()).toBe('wasm');
+    const inputs = fc.oneof(
+      fc.uint8Array({ maxLength: 600 }),
+      fc.tuple(fc.integer({ min: 0, max: 200_000 }), fc.nat()).map(([n, seed]) => words(n, seed)),
+      fc.tuple(fc.integer({ min: 0, max: 140_000 }), fc.nat()).map(([n, seed]) => random(n, seed)),
+      fc.integer({ min: 0, max: 140_000 }).map((n) => Buffer.alloc(n, 7)),
+      // Record-like: short repeated headers between long stretches that hardly match (resets the skip acceleration).
+      fc.tuple(fc.integer({ min: 0, max: 140_000 }), fc.integer({ min: 20, max: 2000 }), fc.nat()).map(([n, period, seed]) => {
+        const noise = random(n, seed);
+        for (let i = 0; i < n; i++) if (i % period < 10) noise[i] = i % 7;
+        return noise;
+      }),
+    );
+    fc.assert(
+      fc.property(inputs, fc.boolean(), (input, checksums) => {
+        const options = { blockChecksum: checksums, contentChecksum: checksums };
+        const fast = lz4FrameCompress(input, options);
+        expect(fast.toString('hex')).toBe(lz4FrameCompressJs(input, options).toString('hex'));
+        expect(lz4FrameDecompress(fast, LIMIT).equals(Buffer.from(input))).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('gives way to the JavaScript compressor where WebAssembly cannot run (node --jitless), with the same frames', async () => {
+    const script = `
+      const { lz4CompressorImplementation, lz4FrameCompress } = await import(${JSON.stringify(srcUrl('src/records/compression/lz4.ts'))});
+      const { words } = await import(${JSON.stringify(srcUrl('test/records/compression/data.ts'))});
+      console.log(JSON.stringify({ impl: lz4CompressorImplementation(), frame: lz4FrameCompress(words(70000, 3)).toString('base64') }));
+    `;
+    const out = await runChild(script, { totalMs: 60_000 }, { NODE_OPTIONS: '--jitless' });
+    expect(out.code, out.stderr).toBe(0);
+    expect(JSON.parse(out.stdout.trim().split('\n').pop() as string)).toEqual({ impl: 'js', frame: lz4FrameCompress(words(70000, 3)).toString('base64') });
   });
 });
 
