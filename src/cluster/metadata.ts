@@ -173,8 +173,7 @@ export class Metadata {
 
   /** Partitions of a topic, or undefined while it is unknown. */
   partitionsFor(topic: string): PartitionInfo[] | undefined {
-    const t = this.topics.get(topic);
-    return t && t.errorCode === 0 && t.partitions.length > 0 ? t.partitions : undefined;
+    return this.sendableTopic(topic)?.partitions;
   }
 
   /**

@@ -58,12 +58,20 @@ export function crc32cUpdateJs(c: number, bytes: Uint8Array): number {
 }
 
 /** The update in use: WebAssembly where it runs (made on first use), else the JavaScript loop. */
-let update: Crc32cUpdate | null = null;
+let chosen: Crc32cUpdate | null = null;
+
+function update(): Crc32cUpdate {
+  return (chosen ??= createWasmCrc32c(TABLES) ?? crc32cUpdateJs);
+}
+
+/** data[start, end), clamped like subarray() (without a new view for the whole array). */
+function rangeOf(data: Uint8Array, start: number, end: number): Uint8Array {
+  return start === 0 && end >= data.length ? data : data.subarray(start, end);
+}
 
 /** Which loop crc32c() runs: 'wasm', or 'js' where WebAssembly is unavailable. */
 export function crc32cImplementation(): 'wasm' | 'js' {
-  update ??= createWasmCrc32c(TABLES) ?? crc32cUpdateJs;
-  return update === crc32cUpdateJs ? 'js' : 'wasm';
+  return update() === crc32cUpdateJs ? 'js' : 'wasm';
 }
 
 /**
@@ -71,13 +79,10 @@ export function crc32cImplementation(): 'wasm' | 'js' {
  * batch stores it). The range is clamped to the data like `subarray`.
  */
 export function crc32c(data: Uint8Array, start = 0, end = data.length): number {
-  update ??= createWasmCrc32c(TABLES) ?? crc32cUpdateJs;
-  const bytes = start === 0 && end >= data.length ? data : data.subarray(start, end);
-  return ~update(-1, bytes) >>> 0;
+  return ~update()(-1, rangeOf(data, start, end)) >>> 0;
 }
 
 /** The same checksum through the JavaScript loop only (the fallback, and an oracle for tests). */
 export function crc32cJs(data: Uint8Array, start = 0, end = data.length): number {
-  const bytes = start === 0 && end >= data.length ? data : data.subarray(start, end);
-  return ~crc32cUpdateJs(-1, bytes) >>> 0;
+  return ~crc32cUpdateJs(-1, rangeOf(data, start, end)) >>> 0;
 }

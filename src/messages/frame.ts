@@ -33,6 +33,13 @@ export function encodeRequestFrame(
   w: Writer = new Writer(512),
 ): Buffer {
   const start = w.offset;
+  writeRequest(w, api, version, correlationId, clientId, body);
+  w.buf.writeInt32BE(w.offset - start - 4, start);
+  return w.buf.subarray(start, w.offset);
+}
+
+/** A size placeholder (0), the request header and the body. */
+function writeRequest(w: Writer, api: ApiDefinition, version: number, correlationId: number, clientId: string | null, body: unknown): void {
   w.int32(0);
   w.int16(api.key);
   w.int16(version);
@@ -40,8 +47,6 @@ export function encodeRequestFrame(
   w.string(clientId); // a classic string even in header v2
   if (requestHeaderVersion(api, version) === 2) w.uvarint(0); // no tagged header fields
   api.encodeRequest(w, version, body);
-  w.buf.writeInt32BE(w.offset - start - 4, start);
-  return w.buf.subarray(start, w.offset);
 }
 
 /**
@@ -51,13 +56,7 @@ export function encodeRequestFrame(
  */
 export function encodeRequestFrameParts(api: ApiDefinition, version: number, correlationId: number, clientId: string | null, body: unknown, w: Writer): Uint8Array[] {
   if (w.length !== 0) throw new Error('encodeRequestFrameParts needs a new Writer');
-  w.int32(0);
-  w.int16(api.key);
-  w.int16(version);
-  w.int32(correlationId);
-  w.string(clientId);
-  if (requestHeaderVersion(api, version) === 2) w.uvarint(0);
-  api.encodeRequest(w, version, body);
+  writeRequest(w, api, version, correlationId, clientId, body);
   const parts = w.finishParts();
   // The size goes into the first part, which holds the header: the writer's buffer may have been replaced since.
   const head = parts[0] as Uint8Array;

@@ -118,14 +118,14 @@ export class Sender {
     this.drain();
   };
 
-  private readonly buffers: BatchBufferPool;
-  private readonly takeBuffer = (size: number): Buffer => this.buffers.take(size);
-
   private readonly onTimer = (): void => {
     this.timer = null;
     this.timerAt = Infinity;
     this.drain();
   };
+
+  private readonly buffers: BatchBufferPool;
+  private readonly takeBuffer = (size: number): Buffer => this.buffers.take(size);
 
   /** Batch buffers given back and not yet reused (for tests). */
   get idleBatchBuffers(): number {

@@ -88,16 +88,19 @@ function headerChecksum(data: Uint8Array, frameStart: number, hcPos: number, leg
 /** The WebAssembly block compressor (same output, faster), made on first use; null where WebAssembly cannot run. */
 let wasmBlock: Lz4BlockCompressor | null | undefined;
 
+function wasmCompressor(): Lz4BlockCompressor | null {
+  if (wasmBlock === undefined) wasmBlock = createWasmLz4();
+  return wasmBlock;
+}
+
 /** Which block compressor lz4FrameCompress uses for blocks of up to 64 KiB. */
 export function lz4CompressorImplementation(): 'wasm' | 'js' {
-  if (wasmBlock === undefined) wasmBlock = createWasmLz4();
-  return wasmBlock === null ? 'js' : 'wasm';
+  return wasmCompressor() === null ? 'js' : 'wasm';
 }
 
 /** Compresses `data` into one LZ4 frame. */
 export function lz4FrameCompress(data: Uint8Array, options: Lz4FrameWriteOptions = {}): Buffer {
-  if (wasmBlock === undefined) wasmBlock = createWasmLz4();
-  return frameCompress(data, options, (options.blockMaxSize ?? 65536) <= LZ4_WASM_MAX_BLOCK ? wasmBlock : null);
+  return frameCompress(data, options, (options.blockMaxSize ?? 65536) <= LZ4_WASM_MAX_BLOCK ? wasmCompressor() : null);
 }
 
 /** lz4FrameCompress through the JavaScript block compressor only (the fallback, and an oracle for tests). */
