@@ -21,9 +21,22 @@ export function parseAddress(text: string): BrokerAddress {
 }
 
 export function parseBootstrap(servers: string | string[]): BrokerAddress[] {
-  const list = (Array.isArray(servers) ? servers : servers.split(',')).map((s) => s.trim()).filter(Boolean);
+  // Options often come from untyped config (JSON, environment): a wrong type is a config error, not a TypeError.
+  const items: unknown[] = Array.isArray(servers) ? servers : typeof servers === 'string' ? servers.split(',') : [servers];
+  const wrong = items.findIndex((s) => typeof s !== 'string');
+  if (wrong >= 0) {
+    const what = Array.isArray(servers) ? `element ${wrong}: ${describe(items[wrong])}` : describe(servers);
+    throw new KafkaConfigError(`bootstrapServers must be "host:port,host:port" or an array of "host:port" strings; got ${what}`);
+  }
+  const list = (items as string[]).map((s) => s.trim()).filter(Boolean);
   if (list.length === 0) throw new KafkaConfigError('bootstrapServers is empty: give at least one host:port');
   return list.map(parseAddress);
+}
+
+function describe(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (typeof v === 'object') return Array.isArray(v) ? 'an array' : 'an object';
+  return typeof v === 'string' ? JSON.stringify(v) : `${String(v)} (${typeof v})`;
 }
 
 export function formatAddress(a: BrokerAddress): string {
