@@ -1,7 +1,7 @@
 // The Admin client: Java's Admin calls, in camelCase, over one connection pool.
 import { KafkaConfigError } from '../errors.js';
+import { clockOption, describeValue, idleMsOption } from '../config-checks.js';
 import type { VersionCaps } from '../messages/negotiate.js';
-import { systemClock } from '../network/clock.js';
 import { clientPool } from '../network/client-pool.js';
 import type { ConnectionPool, PoolOptions } from '../network/pool.js';
 import * as acls from './acls.js';
@@ -44,7 +44,7 @@ let clientSeq = 0;
 
 function nonNegative(name: string, v: number | undefined, dflt: number): number {
   const x = v ?? dflt;
-  if (!(Number.isFinite(x) && x >= 0)) throw new KafkaConfigError(`${name} must be a number of milliseconds ≥ 0, got ${v}`);
+  if (typeof x !== 'number' || !(Number.isFinite(x) && x >= 0)) throw new KafkaConfigError(`${name} must be a number of milliseconds ≥ 0, got ${describeValue(v)}`);
   return x;
 }
 
@@ -74,12 +74,12 @@ export class Admin {
       retryBackoffMs: nonNegative('retryBackoffMs', options.retryBackoffMs, 100),
       retryBackoffMaxMs: nonNegative('retryBackoffMaxMs', options.retryBackoffMaxMs, 1000),
     };
-    const clock = options.clock ?? systemClock;
+    const clock = clockOption(options.clock);
     this.pool = clientPool({
       ...options,
       clientId: options.clientId ?? `kafkawire-admin-${++clientSeq}`,
       requestTimeoutMs: settings.requestTimeoutMs,
-      connectionsMaxIdleMs: options.connectionsMaxIdleMs ?? 300_000,
+      connectionsMaxIdleMs: idleMsOption(options.connectionsMaxIdleMs, 300_000),
       clock,
     });
     this.ctx = new AdminContext(this.pool, settings, clock, () => this.connect());

@@ -1,9 +1,10 @@
 import createDebug from 'debug';
 import { Metadata } from '../cluster/metadata.js';
+import { clockOption } from '../config-checks.js';
 import { KafkaConfigError, KafkaError, KafkaTimeoutError } from '../errors.js';
 import { errorName } from '../messages/error-codes.js';
 import { backoffMs } from '../network/backoff.js';
-import { systemClock, type Clock } from '../network/clock.js';
+import type { Clock } from '../network/clock.js';
 import { clientPool } from '../network/client-pool.js';
 import type { ConnectionPool } from '../network/pool.js';
 import type { ConsumerRecord } from './completed-fetch.js';
@@ -92,7 +93,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   constructor(options: ConsumerOptions<K, V>) {
     this.options = resolveConsumerOptions(options as ConsumerOptions<unknown, unknown>);
     const o = this.options;
-    this.clock = options.clock ?? systemClock;
+    this.clock = clockOption(options.clock);
     this.pool = clientPool({ ...o, tls: options.tls, sasl: options.sasl, lookup: options.lookup, clock: options.clock });
     this.metadata = new Metadata(this.pool, { metadataMaxAgeMs: o.metadataMaxAgeMs, retryBackoffMs: o.retryBackoffMs, allowAutoTopicCreation: o.allowAutoCreateTopics });
     this.fetches = new FetchManager(o, this.pool, this.metadata);

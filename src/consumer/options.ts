@@ -1,4 +1,5 @@
 import { KafkaConfigError } from '../errors.js';
+import { describeValue, idleMsOption, intOption, oneOfOption } from '../config-checks.js';
 import type { VersionCaps } from '../messages/negotiate.js';
 import type { PoolOptions } from '../network/pool.js';
 import { bytesDeserializer, type Deserializer } from './deserializers.js';
@@ -104,20 +105,13 @@ export interface ResolvedConsumerOptions {
 
 let clientSeq = 0;
 
-function int(name: string, v: unknown, min: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new KafkaConfigError(`${name} must be an integer ≥ ${min}, got ${String(v)}`);
-  return v;
-}
-
-function oneOf<T extends string>(name: string, v: unknown, allowed: readonly T[]): T {
-  if (!allowed.includes(v as T)) throw new KafkaConfigError(`${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(v)}`);
-  return v as T;
-}
+const int = intOption;
+const oneOf = oneOfOption;
 
 /** Checks a group id the way the broker will (a non-empty string). */
 export function checkGroupId(groupId: unknown): string {
   if (typeof groupId !== 'string' || groupId.trim().length === 0) {
-    throw new KafkaConfigError(`invalid groupId ${JSON.stringify(groupId)}: a consumer group id must be a non-empty string`);
+    throw new KafkaConfigError(`invalid groupId ${describeValue(groupId)}: a consumer group id must be a non-empty string`);
   }
   return groupId;
 }
@@ -183,7 +177,7 @@ export function resolveConsumerOptions(o: ConsumerOptions<unknown, unknown>): Re
     retryBackoffMaxMs: int('retryBackoffMaxMs', o.retryBackoffMaxMs ?? 1000, 0),
     allowAutoCreateTopics: o.allowAutoCreateTopics ?? true,
     maxBufferedBytes,
-    connectionsMaxIdleMs: o.connectionsMaxIdleMs ?? 540_000,
+    connectionsMaxIdleMs: idleMsOption(o.connectionsMaxIdleMs, 540_000),
     reconnectBackoffMs: int('reconnectBackoffMs', o.reconnectBackoffMs ?? 50, 0),
     reconnectBackoffMaxMs: int('reconnectBackoffMaxMs', o.reconnectBackoffMaxMs ?? 1000, 0),
     socketConnectionSetupTimeoutMs: int('socketConnectionSetupTimeoutMs', o.socketConnectionSetupTimeoutMs ?? 10_000, 1),

@@ -1,3 +1,4 @@
+import { describeValue } from '../config-checks.js';
 import { KafkaConfigError } from '../errors.js';
 
 export interface BrokerAddress {
@@ -25,18 +26,12 @@ export function parseBootstrap(servers: string | string[]): BrokerAddress[] {
   const items: unknown[] = Array.isArray(servers) ? servers : typeof servers === 'string' ? servers.split(',') : [servers];
   const wrong = items.findIndex((s) => typeof s !== 'string');
   if (wrong >= 0) {
-    const what = Array.isArray(servers) ? `element ${wrong}: ${describe(items[wrong])}` : describe(servers);
+    const what = Array.isArray(servers) ? `element ${wrong}: ${describeValue(items[wrong])}` : describeValue(servers);
     throw new KafkaConfigError(`bootstrapServers must be "host:port,host:port" or an array of "host:port" strings; got ${what}`);
   }
   const list = (items as string[]).map((s) => s.trim()).filter(Boolean);
   if (list.length === 0) throw new KafkaConfigError('bootstrapServers is empty: give at least one host:port');
   return list.map(parseAddress);
-}
-
-function describe(v: unknown): string {
-  if (v === null || v === undefined) return String(v);
-  if (typeof v === 'object') return Array.isArray(v) ? 'an array' : 'an object';
-  return typeof v === 'string' ? JSON.stringify(v) : `${String(v)} (${typeof v})`;
 }
 
 export function formatAddress(a: BrokerAddress): string {

@@ -1,10 +1,11 @@
 import { setMaxListeners } from 'node:events';
 import createDebug from 'debug';
-import { KafkaConfigError, KafkaConnectionError, KafkaError, KafkaTlsError } from '../errors.js';
+import { KafkaConnectionError, KafkaError, KafkaTlsError } from '../errors.js';
+import { clockOption, idleMsOption } from '../config-checks.js';
 import type { ApiDefinition, ApiName } from '../messages/registry.js';
 import { formatAddress, parseBootstrap, type BrokerAddress } from './address.js';
 import { backoffMs } from './backoff.js';
-import { systemClock, type Clock } from './clock.js';
+import type { Clock } from './clock.js';
 import { Connection, describeRole, type ConnectionOptions, type ConnectionRole, type RequestOptions } from './connection.js';
 
 const log = createDebug('kafkawire:connection');
@@ -100,9 +101,8 @@ export class ConnectionPool {
 
   constructor(private readonly opts: PoolOptions) {
     const bootstrap = parseBootstrap(opts.bootstrapServers);
-    this.clock = opts.clock ?? systemClock;
-    this.idleMs = opts.connectionsMaxIdleMs ?? 540_000;
-    if (this.idleMs !== -1 && !(this.idleMs >= 0)) throw new KafkaConfigError(`connectionsMaxIdleMs must be -1 or a number of milliseconds ≥ 0, got ${this.idleMs}`);
+    this.clock = clockOption(opts.clock);
+    this.idleMs = idleMsOption(opts.connectionsMaxIdleMs, 540_000);
     for (const a of bootstrap) {
       const key = formatAddress(a);
       if (!this.slots.has(key)) this.slots.set(key, this.newSlot(a, true));

@@ -1,4 +1,5 @@
 import { KafkaConfigError } from '../errors.js';
+import { describeValue, idleMsOption, intOption } from '../config-checks.js';
 import type { VersionCaps } from '../messages/negotiate.js';
 import type { PoolOptions } from '../network/pool.js';
 import { COMPRESSION_TYPE_IDS, getCodec, ZSTD_NODE_REQUIREMENT, zstdAvailable, zstdCodec, type CompressionTypeName } from '../records/compression/index.js';
@@ -71,10 +72,7 @@ export type ResolvedProducerOptions = Required<
 
 let clientSeq = 0;
 
-function int(name: string, v: number, min: number): number {
-  if (!Number.isInteger(v) || v < min) throw new KafkaConfigError(`${name} must be an integer ≥ ${min}, got ${String(v)}`);
-  return v;
-}
+const int = intOption;
 
 /**
  * The compression type, checked now rather than at the first batch: an unknown
@@ -83,7 +81,7 @@ function int(name: string, v: number, min: number): number {
 function compressionOf(v: unknown): CompressionTypeName {
   const name = v ?? 'none';
   if (typeof name !== 'string' || !Object.prototype.hasOwnProperty.call(COMPRESSION_TYPE_IDS, name)) {
-    throw new KafkaConfigError(`compressionType must be one of ${Object.keys(COMPRESSION_TYPE_IDS).join(', ')}; got ${JSON.stringify(name)}`);
+    throw new KafkaConfigError(`compressionType must be one of ${Object.keys(COMPRESSION_TYPE_IDS).join(', ')}; got ${describeValue(name)}`);
   }
   const type = name as CompressionTypeName;
   // A codec registered in place of the built-in zstd (registerCodec) is the user's to vouch for.
@@ -109,7 +107,7 @@ function deliveryTimeoutOf(set: number | undefined, lingerMs: number, requestTim
 export function resolveProducerOptions(o: ProducerOptions): ResolvedProducerOptions {
   const acksRaw = o.acks ?? 'all';
   const acks = acksRaw === 'all' ? -1 : acksRaw;
-  if (acks !== 0 && acks !== 1 && acks !== -1) throw new KafkaConfigError(`acks must be 0, 1, -1 or 'all', got ${String(acksRaw)}`);
+  if (acks !== 0 && acks !== 1 && acks !== -1) throw new KafkaConfigError(`acks must be 0, 1, -1 or 'all', got ${describeValue(acksRaw)}`);
   const retries = int('retries', o.retries ?? 2147483647, 0);
   const maxInFlight = int('maxInFlightRequestsPerConnection', o.maxInFlightRequestsPerConnection ?? 5, 1);
   const transactionalId = o.transactionalId ?? null;
@@ -148,7 +146,7 @@ export function resolveProducerOptions(o: ProducerOptions): ResolvedProducerOpti
     retryBackoffMaxMs: int('retryBackoffMaxMs', o.retryBackoffMaxMs ?? 1000, 0),
     maxInFlightRequestsPerConnection: maxInFlight,
     maxRequestSize: int('maxRequestSize', o.maxRequestSize ?? 1_048_576, 1),
-    connectionsMaxIdleMs: o.connectionsMaxIdleMs ?? 540_000,
+    connectionsMaxIdleMs: idleMsOption(o.connectionsMaxIdleMs, 540_000),
     reconnectBackoffMs: int('reconnectBackoffMs', o.reconnectBackoffMs ?? 50, 0),
     reconnectBackoffMaxMs: int('reconnectBackoffMaxMs', o.reconnectBackoffMaxMs ?? 1000, 0),
     socketConnectionSetupTimeoutMs: int('socketConnectionSetupTimeoutMs', o.socketConnectionSetupTimeoutMs ?? 10_000, 1),

@@ -43,9 +43,9 @@ describe('bootstrapServers of the wrong type', () => {
   });
 
   it('names the element that is wrong', () => {
-    expect(() => parseBootstrap(['127.0.0.1:9092', 5 as unknown as string])).toThrow(/element 1: 5 \(number\)/);
-    expect(() => parseBootstrap(7n as unknown as string)).toThrow(/got 7 \(bigint\)/);
-    expect(() => parseBootstrap({} as unknown as string)).toThrow(/got an object/);
+    expect(() => parseBootstrap(['127.0.0.1:9092', 5 as unknown as string])).toThrow(/element 1: 5;|element 1: 5$/);
+    expect(() => parseBootstrap(7n as unknown as string)).toThrow(/got 7n \(a bigint\)/);
+    expect(() => parseBootstrap({} as unknown as string)).toThrow(/got \{\}/);
   });
 
   it('still parses what is right', () => {

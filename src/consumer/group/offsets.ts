@@ -10,6 +10,7 @@ import createDebug from 'debug';
 import type { Metadata } from '../../cluster/metadata.js';
 import { ZERO_UUID } from '../../codec/uuid.js';
 import { KafkaConfigError, KafkaError, KafkaTimeoutError } from '../../errors.js';
+import { describeValue } from '../../config-checks.js';
 import { ErrorCode, KafkaBrokerError } from '../../messages/error-codes.js';
 import type { OffsetCommitResponse, OffsetFetchResponse } from '../../messages/generated/index.js';
 import { backoffMs } from '../../network/backoff.js';
@@ -109,7 +110,7 @@ function retriableHere(code: number): boolean {
 function validate(offsets: Map<TopicPartition, OffsetAndMetadata>, groupId: string): void {
   for (const [tp, o] of offsets) {
     if (typeof tp.topic !== 'string' || tp.topic === '' || !Number.isInteger(tp.partition) || tp.partition < 0) {
-      throw new KafkaConfigError(`group ${groupId}: cannot commit for ${JSON.stringify(tp)}: a partition needs a topic name and an integer partition ≥ 0`);
+      throw new KafkaConfigError(`group ${groupId}: cannot commit for ${describeValue(tp)}: a partition needs a topic name and an integer partition ≥ 0`);
     }
     if (typeof o.offset !== 'bigint' || o.offset < 0n) {
       throw new KafkaConfigError(`group ${groupId}: cannot commit offset ${String(o.offset)} for topic ${tp.topic} partition ${tp.partition}: offsets are bigint ≥ 0 (the next record to read)`);

@@ -6,6 +6,7 @@
  */
 import { throwMetadataError, type Metadata } from '../../cluster/metadata.js';
 import { KafkaConfigError } from '../../errors.js';
+import { describeValue } from '../../config-checks.js';
 import type { MetadataResponse } from '../../messages/generated/index.js';
 import type { ConnectionPool } from '../../network/pool.js';
 import { tpKey, type Subscription, type TopicPartition } from './contract.js';
@@ -15,7 +16,7 @@ export function checkSubscription(sub: Subscription, groupId: string): Subscript
   if (sub && 'topics' in sub && Array.isArray(sub.topics) && sub.topics.length > 0 && sub.topics.every((t) => typeof t === 'string' && t.length > 0)) {
     return { topics: [...new Set(sub.topics)].sort() };
   }
-  throw new KafkaConfigError(`group ${groupId}: subscribe needs a non-empty list of topic names or a RegExp, got ${JSON.stringify(sub)}`);
+  throw new KafkaConfigError(`group ${groupId}: subscribe needs a non-empty list of topic names or a RegExp, got ${describeValue(sub)}`);
 }
 
 /** The topic names a subscription matches now, sorted. Patterns ask the cluster for every topic. */

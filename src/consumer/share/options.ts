@@ -3,6 +3,7 @@
  * with its defaults. Connection, TLS and SASL settings are the other clients'.
  */
 import { KafkaConfigError } from '../../errors.js';
+import { idleMsOption, intOption, oneOfOption } from '../../config-checks.js';
 import type { VersionCaps } from '../../messages/negotiate.js';
 import type { PoolOptions } from '../../network/pool.js';
 import { bytesDeserializer, type Deserializer } from '../deserializers.js';
@@ -80,14 +81,10 @@ export interface ResolvedShareConsumerOptions {
 let clientSeq = 0;
 
 function int(name: string, v: unknown, min: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > 2_147_483_647) throw new KafkaConfigError(`${name} must be an integer from ${min} to 2147483647, got ${String(v)}`);
-  return v;
+  return intOption(name, v, min, 2_147_483_647);
 }
 
-function oneOf<T extends string>(name: string, v: unknown, allowed: readonly T[]): T {
-  if (!allowed.includes(v as T)) throw new KafkaConfigError(`${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${JSON.stringify(v)}`);
-  return v as T;
-}
+const oneOf = oneOfOption;
 
 export function resolveShareConsumerOptions(o: ShareConsumerOptions<unknown, unknown>): ResolvedShareConsumerOptions {
   if (o === null || typeof o !== 'object') throw new KafkaConfigError('the share consumer needs an options object with bootstrapServers and groupId');
@@ -120,7 +117,7 @@ export function resolveShareConsumerOptions(o: ShareConsumerOptions<unknown, unk
     defaultApiTimeoutMs: int('defaultApiTimeoutMs', o.defaultApiTimeoutMs ?? 60_000, 0),
     retryBackoffMs: int('retryBackoffMs', o.retryBackoffMs ?? 100, 0),
     retryBackoffMaxMs: int('retryBackoffMaxMs', o.retryBackoffMaxMs ?? 1000, 0),
-    connectionsMaxIdleMs: o.connectionsMaxIdleMs ?? 540_000,
+    connectionsMaxIdleMs: idleMsOption(o.connectionsMaxIdleMs, 540_000),
     reconnectBackoffMs: int('reconnectBackoffMs', o.reconnectBackoffMs ?? 50, 0),
     reconnectBackoffMaxMs: int('reconnectBackoffMaxMs', o.reconnectBackoffMaxMs ?? 1000, 0),
     socketConnectionSetupTimeoutMs: int('socketConnectionSetupTimeoutMs', o.socketConnectionSetupTimeoutMs ?? 10_000, 1),

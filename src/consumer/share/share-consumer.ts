@@ -9,9 +9,10 @@
  */
 import createDebug from 'debug';
 import { Metadata } from '../../cluster/metadata.js';
+import { clockOption } from '../../config-checks.js';
 import { KafkaConfigError, KafkaError, KafkaTimeoutError } from '../../errors.js';
 import { api } from '../../messages/registry.js';
-import { systemClock, type Clock } from '../../network/clock.js';
+import type { Clock } from '../../network/clock.js';
 import { clientPool } from '../../network/client-pool.js';
 import type { ConnectionPool } from '../../network/pool.js';
 import type { DecodeSettings } from '../completed-fetch.js';
@@ -67,7 +68,7 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
   constructor(options: ShareConsumerOptions<K, V>) {
     this.options = resolveShareConsumerOptions(options as ShareConsumerOptions<unknown, unknown>);
     const o = this.options;
-    this.clock = options.clock ?? systemClock;
+    this.clock = clockOption(options.clock);
     this.pool = clientPool({ ...o, tls: options.tls, sasl: options.sasl, lookup: options.lookup, clock: options.clock });
     this.metadata = new Metadata(this.pool, { metadataMaxAgeMs: o.metadataMaxAgeMs, retryBackoffMs: o.retryBackoffMs, allowAutoTopicCreation: false });
     this.decode = { checkCrcs: o.checkCrcs, readCommitted: false, keyDeserializer: o.keyDeserializer, valueDeserializer: o.valueDeserializer };

@@ -1,0 +1,80 @@
+/**
+ * Checks of user-given options, shared by the clients. Options often come from
+ * untyped configuration (JSON, the environment), so any value must end in a
+ * KafkaConfigError that names the option, never in a TypeError raised while
+ * checking it or while writing the message.
+ */
+import { KafkaConfigError } from './errors.js';
+import { systemClock, type Clock } from './network/clock.js';
+
+const MAX_SHOWN = 80;
+
+/**
+ * A value as an error message shows it. Never throws: a bigint does not
+ * JSON.stringify, an object may be cyclic or have a throwing toString.
+ */
+export function describeValue(v: unknown): string {
+  switch (typeof v) {
+    case 'string':
+      return clip(JSON.stringify(v));
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+      return String(v);
+    case 'bigint':
+      return `${v.toString()}n (a bigint)`;
+    case 'symbol':
+      return 'a symbol';
+    case 'function':
+      return 'a function';
+    default:
+      if (v === null) return 'null';
+      try {
+        const text = JSON.stringify(v);
+        if (text !== undefined) return clip(text);
+      } catch {
+        // cyclic, a bigint inside, or a throwing toJSON: fall through
+      }
+      return Array.isArray(v) ? 'an array' : 'an object';
+  }
+}
+
+function clip(text: string): string {
+  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…` : text;
+}
+
+/** An integer option from `min` to `max`. */
+export function intOption(name: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
+    throw new KafkaConfigError(`${name} must be an integer ${range}, got ${describeValue(v)}`);
+  }
+  return v;
+}
+
+/** A string option that must be one of `allowed`. */
+export function oneOfOption<T extends string>(name: string, v: unknown, allowed: readonly T[]): T {
+  if (typeof v !== 'string' || !allowed.includes(v as T)) {
+    throw new KafkaConfigError(`${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describeValue(v)}`);
+  }
+  return v as T;
+}
+
+/** connectionsMaxIdleMs: -1 (never close idle connections) or milliseconds ≥ 0. */
+export function idleMsOption(v: unknown, dflt: number): number {
+  const x = v ?? dflt;
+  if (typeof x !== 'number' || !(x === -1 || (x >= 0 && Number.isFinite(x)))) {
+    throw new KafkaConfigError(`connectionsMaxIdleMs must be -1 or a number of milliseconds ≥ 0, got ${describeValue(v)}`);
+  }
+  return x;
+}
+
+/** The `clock` option (tests inject one): an object with now(), setTimeout() and clearTimeout(). */
+export function clockOption(v: Clock | undefined): Clock {
+  if (v === undefined) return systemClock;
+  const c = v as unknown as Record<string, unknown> | null;
+  if (typeof c !== 'object' || c === null || typeof c.now !== 'function' || typeof c.setTimeout !== 'function' || typeof c.clearTimeout !== 'function') {
+    throw new KafkaConfigError(`clock must be an object with now(), setTimeout() and clearTimeout(), got ${describeValue(v)}`);
+  }
+  return v;
+}
