@@ -1,6 +1,7 @@
 // The numeric codes the ACL APIs use on the wire, and the names the Java
 // client gives them (AclOperation, ResourceType, PatternType, AclPermissionType).
 
+import { describeValue } from '../config-checks.js';
 import { KafkaConfigError } from '../errors.js';
 const OPERATIONS = ['UNKNOWN', 'ANY', 'ALL', 'READ', 'WRITE', 'CREATE', 'DELETE', 'ALTER', 'DESCRIBE', 'CLUSTER_ACTION', 'DESCRIBE_CONFIGS', 'ALTER_CONFIGS', 'IDEMPOTENT_WRITE', 'CREATE_TOKENS', 'DESCRIBE_TOKENS', 'TWO_PHASE_COMMIT'] as const;
 const RESOURCE_TYPES = ['UNKNOWN', 'ANY', 'TOPIC', 'GROUP', 'CLUSTER', 'TRANSACTIONAL_ID', 'DELEGATION_TOKEN', 'USER'] as const;
@@ -22,7 +23,7 @@ function codec<T extends string>(names: readonly T[], what: string) {
   return {
     code(name: T): number {
       const i = names.indexOf(String(name).toUpperCase() as T);
-      if (i < 0) throw new KafkaConfigError(`unknown ${what} ${JSON.stringify(name)}; expected one of ${names.join(', ')}`);
+      if (i < 0) throw new KafkaConfigError(`unknown ${what} ${describeValue(name)}; expected one of ${names.join(', ')}`);
       return i;
     },
     name(code: number): T {

@@ -1,4 +1,5 @@
 // Config calls: describeConfigs and incrementalAlterConfigs, for topics and brokers.
+import { describeValue } from '../config-checks.js';
 import { KafkaConfigError } from '../errors.js';
 import type { DescribeConfigsResponse, IncrementalAlterConfigsResponse } from '../messages/generated/index.js';
 import { byNode, fanOut, type AdminContext } from './context.js';
@@ -40,7 +41,7 @@ const resKey = (r: ConfigResource) => `${r.type}\u0000${r.name}`;
 function target(r: ConfigResource): number | 'any' {
   if ((r.type === 'broker' || r.type === 'broker-logger') && r.name !== '') {
     const id = Number(r.name);
-    if (!Number.isInteger(id)) throw new KafkaConfigError(`a broker config resource is named by the broker's node id, got ${JSON.stringify(r.name)}`);
+    if (!Number.isInteger(id)) throw new KafkaConfigError(`a broker config resource is named by the broker's node id, got ${describeValue(r.name)}`);
     return id;
   }
   return 'any';
@@ -48,7 +49,7 @@ function target(r: ConfigResource): number | 'any' {
 
 function validate(resources: ConfigResource[]): void {
   for (const r of resources) {
-    if (!(r.type in TYPE_CODES)) throw new KafkaConfigError(`unknown config resource type ${JSON.stringify(r.type)}; expected one of ${Object.keys(TYPE_CODES).join(', ')}`);
+    if (!(r.type in TYPE_CODES)) throw new KafkaConfigError(`unknown config resource type ${describeValue(r.type)}; expected one of ${Object.keys(TYPE_CODES).join(', ')}`);
     target(r);
   }
 }
@@ -110,7 +111,7 @@ export async function incrementalAlterConfigs(
   opts: CallOptions & { validateOnly?: boolean } = {},
 ): Promise<Array<ConfigResult<void>>> {
   validate(alterations.map((a) => a.resource));
-  for (const a of alterations) for (const o of a.ops) if (!(o.op in OP_CODES)) throw new KafkaConfigError(`unknown config operation ${JSON.stringify(o.op)}; expected set, delete, append or subtract`);
+  for (const a of alterations) for (const o of a.ops) if (!(o.op in OP_CODES)) throw new KafkaConfigError(`unknown config operation ${describeValue(o.op)}; expected set, delete, append or subtract`);
   const byKey = new Map(alterations.map((a) => [resKey(a.resource), a]));
   const results = await ctx.perItem<void>('IncrementalAlterConfigs', [...byKey.keys()], async (pending) => {
     await ctx.ready();

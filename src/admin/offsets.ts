@@ -1,5 +1,6 @@
 // Offsets and records: listOffsets and deleteRecords, each sent to the
 // partitions' leaders, one request per leader.
+import { describeValue } from '../config-checks.js';
 import { KafkaConfigError } from '../errors.js';
 import { ErrorCode, errorFor } from '../messages/error-codes.js';
 import type { DeleteRecordsResponse, ListOffsetsResponse } from '../messages/generated/index.js';
@@ -51,7 +52,7 @@ function specTimestamp(spec: OffsetSpec): bigint {
   if (spec === 'latest') return -1n;
   if (spec === 'max-timestamp') return -3n;
   if (spec && typeof spec === 'object' && (typeof spec.timestamp === 'number' || typeof spec.timestamp === 'bigint')) return BigInt(spec.timestamp);
-  throw new KafkaConfigError(`an offset spec is 'earliest', 'latest', 'max-timestamp' or { timestamp }, got ${JSON.stringify(spec)}`);
+  throw new KafkaConfigError(`an offset spec is 'earliest', 'latest', 'max-timestamp' or { timestamp }, got ${describeValue(spec)}`);
 }
 
 export async function listOffsets(

@@ -1,4 +1,5 @@
 // SCRAM credentials: describe and alter (upsert with a password, or delete).
+import { describeValue } from '../config-checks.js';
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { KafkaConfigError } from '../errors.js';
 import { ErrorCode, errorFor } from '../messages/error-codes.js';
@@ -53,7 +54,7 @@ export async function alterUserScramCredentials(ctx: AdminContext, alterations: 
   const upsertions: Array<{ name: string; mechanism: number; iterations: number; salt: Uint8Array; saltedPassword: Uint8Array }> = [];
   for (const a of alterations) {
     const m = MECHANISMS[a.mechanism];
-    if (!m) throw new KafkaConfigError(`unknown SCRAM mechanism ${JSON.stringify(a.mechanism)}; expected SCRAM-SHA-256 or SCRAM-SHA-512`);
+    if (!m) throw new KafkaConfigError(`unknown SCRAM mechanism ${describeValue(a.mechanism)}; expected SCRAM-SHA-256 or SCRAM-SHA-512`);
     if ('delete' in a) {
       deletions.push({ name: a.user, mechanism: m.code });
     } else {

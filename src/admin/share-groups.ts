@@ -3,6 +3,7 @@
 // alter, delete). A share group has no committed offsets; its position in
 // each partition is the start offset: the first record it has not finished
 // with (delivered and acknowledged, or given up on).
+import { describeValue } from '../config-checks.js';
 import { KafkaConfigError } from '../errors.js';
 import { KafkaBrokerError, errorFor } from '../messages/error-codes.js';
 import type {
@@ -172,7 +173,7 @@ export async function listShareGroupOffsets(ctx: AdminContext, groups: GroupSpec
 function startOffsetOf(o: TopicPartition & { offset: bigint | number }): bigint {
   const v = o.offset;
   if ((typeof v === 'bigint' && v >= 0n) || (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0)) return BigInt(v);
-  throw new KafkaConfigError(`alterShareGroupOffsets: the offset for ${o.topic}-${o.partition} must be an integer ≥ 0, got ${String(v)}`);
+  throw new KafkaConfigError(`alterShareGroupOffsets: the offset for ${o.topic}-${o.partition} must be an integer ≥ 0, got ${describeValue(v)}`);
 }
 
 /**

@@ -1,6 +1,7 @@
 // Transaction calls: describeProducers (partition leaders), listTransactions
 // (every broker), describeTransactions and fenceProducers (transaction
 // coordinators), abortTransaction (the partition leader).
+import { describeValue } from '../config-checks.js';
 import { KafkaConfigError, KafkaError } from '../errors.js';
 import { ErrorCode, errorFor, KafkaBrokerError } from '../messages/error-codes.js';
 import type { DescribeProducersResponse, DescribeTransactionsResponse, InitProducerIdResponse, ListTransactionsResponse, WriteTxnMarkersResponse } from '../messages/generated/index.js';
@@ -216,12 +217,12 @@ export async function abortTransaction(ctx: AdminContext, spec: AbortTransaction
 function checkAbortSpec(spec: AbortTransactionSpec): AbortTransactionSpec {
   const s = spec as Partial<AbortTransactionSpec> | null;
   if (!s || typeof s.topic !== 'string' || s.topic.length === 0) throw new KafkaConfigError('abortTransaction needs { topic, partition, producerId, producerEpoch, coordinatorEpoch }');
-  if (!Number.isInteger(s.partition) || s.partition! < 0) throw new KafkaConfigError(`abortTransaction: partition ${String(s.partition)} of ${s.topic} is not a non-negative integer`);
+  if (!Number.isInteger(s.partition) || s.partition! < 0) throw new KafkaConfigError(`abortTransaction: partition ${describeValue(s.partition)} of ${s.topic} is not a non-negative integer`);
   const pid = typeof s.producerId === 'number' && Number.isSafeInteger(s.producerId) ? BigInt(s.producerId) : s.producerId;
-  if (typeof pid !== 'bigint' || pid < 0n) throw new KafkaConfigError(`abortTransaction: producerId ${String(s.producerId)} is not a non-negative integer`);
-  if (!Number.isInteger(s.producerEpoch) || s.producerEpoch! < 0 || s.producerEpoch! > 32767) throw new KafkaConfigError(`abortTransaction: producerEpoch ${String(s.producerEpoch)} is not an int16 ≥ 0`);
+  if (typeof pid !== 'bigint' || pid < 0n) throw new KafkaConfigError(`abortTransaction: producerId ${describeValue(s.producerId)} is not a non-negative integer`);
+  if (!Number.isInteger(s.producerEpoch) || s.producerEpoch! < 0 || s.producerEpoch! > 32767) throw new KafkaConfigError(`abortTransaction: producerEpoch ${describeValue(s.producerEpoch)} is not an int16 ≥ 0`);
   if (!Number.isInteger(s.coordinatorEpoch) || s.coordinatorEpoch! < 0 || s.coordinatorEpoch! > 2147483647) {
-    throw new KafkaConfigError(`abortTransaction: coordinatorEpoch ${String(s.coordinatorEpoch)} is not an int32 ≥ 0 (describeProducers reports -1 when no coordinator wrote a marker yet: pass 0, as kafka-transactions.sh does)`);
+    throw new KafkaConfigError(`abortTransaction: coordinatorEpoch ${describeValue(s.coordinatorEpoch)} is not an int32 ≥ 0 (describeProducers reports -1 when no coordinator wrote a marker yet: pass 0, as kafka-transactions.sh does)`);
   }
   return { topic: s.topic, partition: s.partition!, producerId: pid, producerEpoch: s.producerEpoch!, coordinatorEpoch: s.coordinatorEpoch! };
 }

@@ -1,6 +1,6 @@
 import createDebug from 'debug';
 import { Metadata } from '../cluster/metadata.js';
-import { clockOption } from '../config-checks.js';
+import { clockOption, describeValue } from '../config-checks.js';
 import { KafkaConfigError, KafkaError, KafkaTimeoutError } from '../errors.js';
 import { errorName } from '../messages/error-codes.js';
 import { backoffMs } from '../network/backoff.js';
@@ -50,13 +50,13 @@ function toOffset(v: unknown, what: string): bigint {
     return v;
   }
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
-  throw new KafkaConfigError(`${what}: offset ${String(v)} is not a non-negative integer (use a bigint or a safe integer)`);
+  throw new KafkaConfigError(`${what}: offset ${describeValue(v)} is not a non-negative integer (use a bigint or a safe integer)`);
 }
 
 function checkTp(tp: unknown, what: string): TopicPartition {
   const t = tp as TopicPartition | null;
-  if (!t || typeof t.topic !== 'string' || t.topic.length === 0 || t.topic.includes(':')) throw new KafkaConfigError(`${what}: a topic name is required, got ${JSON.stringify(t?.topic)}`);
-  if (!Number.isInteger(t.partition) || t.partition < 0) throw new KafkaConfigError(`${what}: partition ${String(t.partition)} of topic ${t.topic} is not a non-negative integer`);
+  if (!t || typeof t.topic !== 'string' || t.topic.length === 0 || t.topic.includes(':')) throw new KafkaConfigError(`${what}: a topic name is required, got ${describeValue(t?.topic)}`);
+  if (!Number.isInteger(t.partition) || t.partition < 0) throw new KafkaConfigError(`${what}: partition ${describeValue(t.partition)} of topic ${t.topic} is not a non-negative integer`);
   return { topic: t.topic, partition: t.partition };
 }
 
@@ -176,7 +176,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       this.subscribedTopics = [];
     } else {
       if (!Array.isArray(topics) || topics.length === 0) throw new KafkaConfigError('subscribe() takes a non-empty list of topic names or a RegExp');
-      for (const t of topics) if (typeof t !== 'string' || t.length === 0) throw new KafkaConfigError(`subscribe(): invalid topic name ${JSON.stringify(t)}`);
+      for (const t of topics) if (typeof t !== 'string' || t.length === 0) throw new KafkaConfigError(`subscribe(): invalid topic name ${describeValue(t)}`);
       subscription = { topics: [...new Set(topics)] };
       this.subscribedTopics = subscription.topics;
       this.metadata.want(subscription.topics);
@@ -441,7 +441,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     const o = typeof offset === 'object' && offset !== null ? offset : { offset };
     const value = toOffset(o.offset, `seek(${st.topic}-${st.partition})`);
     const epoch = o.leaderEpoch ?? -1;
-    if (!Number.isInteger(epoch) || epoch < -1) throw new KafkaConfigError(`seek(${st.topic}-${st.partition}): leaderEpoch ${String(epoch)} is not a non-negative integer`);
+    if (!Number.isInteger(epoch) || epoch < -1) throw new KafkaConfigError(`seek(${st.topic}-${st.partition}): leaderEpoch ${describeValue(epoch)} is not a non-negative integer`);
     if (epoch >= 0) {
       this.fetches.release(st, st.seekUnvalidated(value, epoch));
       log('%s-%d: seek to %s (leader epoch %d, to be validated)', st.topic, st.partition, String(value), epoch);
@@ -554,7 +554,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   /** For each partition, the first record with a timestamp at or after the one given (null if none). */
   async offsetsForTimes(query: Array<TopicPartition & { timestamp: number }>, opts: { timeoutMs?: number } = {}): Promise<OffsetForTime[]> {
     for (const q of query) {
-      if (!Number.isSafeInteger(q?.timestamp) || q.timestamp < 0) throw new KafkaConfigError(`offsetsForTimes(): timestamp ${String(q?.timestamp)} of ${q?.topic}-${q?.partition} must be a non-negative integer (milliseconds)`);
+      if (!Number.isSafeInteger(q?.timestamp) || q.timestamp < 0) throw new KafkaConfigError(`offsetsForTimes(): timestamp ${describeValue(q?.timestamp)} of ${q?.topic}-${q?.partition} must be a non-negative integer (milliseconds)`);
     }
     const res = await this.lookup(query, (_, i) => BigInt(query[i]!.timestamp), opts.timeoutMs, 'offsetsForTimes()');
     return res.map(({ tp, r }) =>

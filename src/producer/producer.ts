@@ -1,3 +1,4 @@
+import { describeValue } from '../config-checks.js';
 import createDebug from 'debug';
 import { Metadata, type PartitionInfo } from '../cluster/metadata.js';
 import { KafkaConfigError, KafkaError, KafkaTimeoutError } from '../errors.js';
@@ -310,7 +311,7 @@ export class Producer<K = unknown, V = unknown> {
     }
     const chosen = this.partitioner({ topic: s.topic, key, partitionCount: count, availablePartitions: available });
     if (chosen !== undefined && (!Number.isInteger(chosen) || chosen < 0 || chosen >= count)) {
-      throw new KafkaConfigError(`the partitioner chose partition ${String(chosen)} for topic ${s.topic}, which has partitions 0..${count - 1}`);
+      throw new KafkaConfigError(`the partitioner chose partition ${describeValue(chosen)} for topic ${s.topic}, which has partitions 0..${count - 1}`);
     }
     return chosen ?? this.sticky.partition(s.topic, s.size, count, available, this.queuedBytesOf);
   }

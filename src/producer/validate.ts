@@ -2,6 +2,7 @@
  * Checks of one record after serialization, so that a bad field rejects its
  * own send() instead of failing a batch (or a whole request) later.
  */
+import { describeValue } from '../config-checks.js';
 import { KafkaConfigError } from '../errors.js';
 import type { RecordHeaderInput } from '../records/record.js';
 
@@ -32,7 +33,7 @@ export function checkTimestamp(ts: unknown, topic: string): number | undefined {
 
 export function checkPartition(p: unknown, topic: string): number | undefined {
   if (p === undefined) return undefined;
-  if (typeof p !== 'number' || !Number.isInteger(p) || p < 0) throw new KafkaConfigError(`partition ${String(p)} for topic ${topic} must be an integer ≥ 0`);
+  if (typeof p !== 'number' || !Number.isInteger(p) || p < 0) throw new KafkaConfigError(`partition ${describeValue(p)} for topic ${topic} must be an integer ≥ 0`);
   return p;
 }
 
