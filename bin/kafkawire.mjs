@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The kafkawire command: runs the compiled CLI (npm run build writes dist/).
-import { run } from '../dist/cli/main.js';
+// The kafkawire command: runs the built CLI (npm run build writes dist/bundle/).
+import { run } from '../dist/bundle/main.js';
 
 run(process.argv.slice(2));

@@ -1,7 +1,7 @@
 // kafkawire with its defaults, as a new user would run it (only acks,
-// idempotence and the codec come from the workload).
-import { Consumer } from '../../src/consumer/index.js';
-import { Producer } from '../../src/index.js';
+// idempotence and the codec come from the workload): the built package, loaded
+// by its name as an application loads it (npm run bench builds it first).
+import { Consumer, Producer } from 'kafkawire';
 import type { WorkerJob } from '../lib/types.js';
 import { inChunks, type Counter, type NodeAdapter } from './adapter.js';
 

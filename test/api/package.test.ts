@@ -1,12 +1,14 @@
-// The package as users get it: `npm run build`'s output, resolved through
-// package.json's "exports" by a project that depends on kafkawire. Checks
-// that `kafkawire` and `kafkawire/protocol` load with the same exports as the
-// sources, and that their types resolve under NodeNext resolution.
+// The package as users get it: `npm run build`'s output (tsc's, then the
+// bundle's), resolved through package.json's "exports" by a project that
+// depends on kafkawire. Checks that `kafkawire` and `kafkawire/protocol` load
+// with the same exports as the sources and share their classes, that the bin
+// runs, and that the types resolve under NodeNext resolution.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildPackage } from '../build-package.js';
 import { repoRoot } from './child.js';
 
 const tsc = path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -14,14 +16,15 @@ let tmp = '';
 let pkg = '';
 let app = '';
 
-beforeAll(() => {
+beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kafkawire-package-'));
   pkg = path.join(tmp, 'kafkawire');
   app = path.join(tmp, 'app');
-  // The build script's own configuration, emitting into the temporary package instead of ./dist.
-  const build = spawnSync(process.execPath, [tsc, '-p', path.join(repoRoot, 'tsconfig.build.json'), '--outDir', path.join(pkg, 'dist')], { encoding: 'utf8' });
-  if (!fs.existsSync(path.join(pkg, 'dist', 'index.js'))) throw new Error(`the build emitted nothing:\n${build.stdout}${build.stderr}`);
+  // npm run build, emitting into the temporary package instead of ./dist.
+  await buildPackage(path.join(pkg, 'dist'));
   fs.copyFileSync(path.join(repoRoot, 'package.json'), path.join(pkg, 'package.json'));
+  fs.mkdirSync(path.join(pkg, 'bin'));
+  fs.copyFileSync(path.join(repoRoot, 'bin', 'kafkawire.mjs'), path.join(pkg, 'bin', 'kafkawire.mjs'));
   // The package's own dependencies (long, crc-32, ...) come from this checkout.
   fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(pkg, 'node_modules'), 'dir');
   fs.mkdirSync(path.join(app, 'node_modules'), { recursive: true });
@@ -49,18 +52,42 @@ describe('the built package', () => {
       path.join(app, 'check.mjs'),
       `import * as root from 'kafkawire';
 import * as protocol from 'kafkawire/protocol';
-console.log(JSON.stringify({ root: Object.keys(root).sort(), protocol: Object.keys(protocol).sort() }));
+let fromRoot, fromProtocol;
+try { new root.Producer({ bootstrapServers: 5 }); } catch (e) { fromRoot = e; }
+try { new protocol.ConnectionPool({ bootstrapServers: '' }); } catch (e) { fromProtocol = e; }
+console.log(JSON.stringify({
+  root: Object.keys(root).sort(),
+  protocol: Object.keys(protocol).sort(),
+  // Every exported function and class keeps its own name (errors name themselves after their class).
+  renamed: [...Object.entries(root), ...Object.entries(protocol)].filter(([k, v]) => typeof v === 'function' && v.name !== k).map(([k, v]) => k + ' is named ' + v.name),
+  errors: [fromRoot, fromProtocol].map((e) => ({ name: e?.name, config: e instanceof root.KafkaConfigError, kafka: e instanceof root.KafkaError })),
+}));
 `,
     );
     const run = spawnSync(process.execPath, ['check.mjs'], { cwd: app, encoding: 'utf8' });
     expect(run.stderr).toBe('');
-    const got = JSON.parse(run.stdout) as { root: string[]; protocol: string[] };
+    const got = JSON.parse(run.stdout) as { root: string[]; protocol: string[]; renamed: string[]; errors: Array<{ name: string; config: boolean; kafka: boolean }> };
     expect(got.root).toEqual(Object.keys(await import('../../src/index.js')).sort());
     expect(got.protocol).toEqual(Object.keys(await import('../../src/protocol.js')).sort());
     expect(got.root).toContain('Producer');
     expect(got.protocol).toContain('ConnectionPool');
     // The low-level pieces are not reachable from the root.
     expect(got.root).not.toContain('ConnectionPool');
+    expect(got.renamed).toEqual([]);
+    // Both entry points hand out the same error classes, which keep their names through the bundle.
+    expect(got.errors).toEqual([
+      { name: 'KafkaConfigError', config: true, kafka: true },
+      { name: 'KafkaConfigError', config: true, kafka: true },
+    ]);
+  });
+
+  it('runs the kafkawire command from the bundle', () => {
+    const run = spawnSync(process.execPath, [path.join(pkg, 'bin', 'kafkawire.mjs'), '--help'], { cwd: app, encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/Usage: kafkawire <command>/);
+    // The bin loads the bundle, not tsc's per-module output.
+    expect(fs.readFileSync(path.join(pkg, 'bin', 'kafkawire.mjs'), 'utf8')).toMatch(/dist\/bundle\/main\.js/);
   });
 
   it('gives a TypeScript project (NodeNext) the types of both entry points', () => {

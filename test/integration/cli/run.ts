@@ -1,30 +1,27 @@
-// Runs the kafkawire CLI as a child process, as users run it: the sources are
-// compiled once per test file with tsc (the package's own build config, into
-// a scratch folder under node_modules/.cache), and bin/kafkawire.mjs starts it.
+// Runs the kafkawire CLI as a child process, as users run it: the package is
+// built once per test file as `npm run build` builds it (into a scratch folder
+// under node_modules/.cache), and bin/kafkawire.mjs starts it.
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildPackage } from '../../build-package.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 let built: Promise<string> | null = null;
 
-/** Compiles src/ once; resolves to the bin path. Type errors elsewhere do not stop tsc from emitting. */
+/** Builds the package once (tsc, then the bundle); resolves to the bin path. */
 export function buildCli(): Promise<string> {
-  built ??= new Promise((resolve, reject) => {
+  built ??= (async () => {
     const dir = path.join(root, 'node_modules', '.cache', 'kafkawire-cli-test', `${process.pid}-${randomBytes(3).toString('hex')}`);
     fs.mkdirSync(path.join(dir, 'bin'), { recursive: true });
     // Inside node_modules a folder has no package scope: say that these files are ES modules.
     fs.writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
     fs.copyFileSync(path.join(root, 'bin', 'kafkawire.mjs'), path.join(dir, 'bin', 'kafkawire.mjs'));
-    const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-    execFile(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.build.json'), '--outDir', path.join(dir, 'dist'), '--declaration', 'false', '--sourceMap', 'false'], { cwd: root }, (err, stdout) => {
-      const main = path.join(dir, 'dist', 'cli', 'main.js');
-      if (!fs.existsSync(main)) return reject(new Error(`tsc did not emit the CLI: ${err?.message ?? ''}\n${stdout}`));
-      resolve(path.join(dir, 'bin', 'kafkawire.mjs'));
-    });
-  });
+    await buildPackage(path.join(dir, 'dist'), ['--declaration', 'false', '--sourceMap', 'false']);
+    return path.join(dir, 'bin', 'kafkawire.mjs');
+  })();
   return built;
 }
 
