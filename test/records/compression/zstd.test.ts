@@ -1,3 +1,5 @@
+import zlib from 'node:zlib';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KafkaConfigError, KafkaProtocolError, UnsupportedCompressionError } from '../../../src/errors.js';
 import {
@@ -19,6 +21,20 @@ describe.skipIf(!available)(
   () => {
     it.each(JAVA_FIXTURES.filter((f) => f.codec === 'zstd').map((f) => [f.name, f] as const))('decodes %s', (_n, fixture) => {
       expect(zstdDecompress(fromHex(fixture.hex), 1 << 20).equals(makeInput(fixture.input))).toBe(true);
+    });
+
+    it('compresses at level 3 as zstd compresses a stream of unknown length, which is how the Java producer writes', async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(words, random, recordLike), fc.integer({ min: 65_536, max: 300_000 }), fc.nat(1000), async (make, length, seed) => {
+          const input = make(length, seed);
+          const ours = zstdCompress(input);
+          const streamed = await compressAsStream(input);
+          // The frame headers differ (ours states the content size); the blocks are the same bytes.
+          expect(frameBody(ours).equals(frameBody(streamed))).toBe(true);
+          expect(zstdDecompress(ours, length).equals(input)).toBe(true);
+        }),
+        { numRuns: 12 },
+      );
     });
 
     it('round-trips at several levels', () => {
@@ -51,6 +67,34 @@ describe.skipIf(!available)(
     });
   },
 );
+
+/** 1 KB values of random capital letters, as the bench's records carry, with a little framing between them. */
+function recordLike(length: number, seed: number): Buffer {
+  const letters = random(length, seed);
+  for (let i = 0; i < length; i++) letters[i] = i % 1024 < 24 ? i % 7 : 65 + ((letters[i] as number) % 26);
+  return letters;
+}
+
+/** zstd through node:zlib's stream, which does not tell zstd the input's length. */
+function compressAsStream(input: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const s = (zlib as unknown as { createZstdCompress(): NodeJS.ReadWriteStream }).createZstdCompress();
+    s.on('data', (c: Buffer) => chunks.push(c));
+    s.on('end', () => resolve(Buffer.concat(chunks)));
+    s.on('error', reject);
+    s.end(input);
+  });
+}
+
+/** A zstd frame without its header (magic, descriptor, window, dictionary id, content size). */
+function frameBody(frame: Buffer): Buffer {
+  const fhd = frame[4] as number;
+  const single = (fhd >> 5) & 1;
+  const fcs = fhd >> 6;
+  const headerLength = 5 + (single ? 0 : 1) + ([0, 1, 2, 4][fhd & 3] as number) + (fcs === 0 ? single : ([0, 2, 4, 8][fcs] as number));
+  return frame.subarray(headerLength);
+}
 
 describe.runIf(!available)(`zstd on ${process.version} (no zstd in node:zlib)`, () => {
   it('throws UnsupportedCompressionError naming this Node.js and the one needed', () => {
