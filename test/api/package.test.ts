@@ -1,6 +1,6 @@
 // The package as users get it: `npm run build`'s output (tsc's, then the
-// bundle's), resolved through package.json's "exports" by a project that
-// depends on kafkawire. Checks that `kafkawire` and `kafkawire/protocol` load
+// bundle's), packed by `npm pack` (so only what "files" names), resolved
+// through package.json's "exports" by a project that depends on kafkawire. Checks that `kafkawire` and `kafkawire/protocol` load
 // with the same exports as the sources and share their classes, that the bin
 // runs, and that the types resolve under NodeNext resolution.
 import { spawnSync } from 'node:child_process';
@@ -18,13 +18,21 @@ let app = '';
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kafkawire-package-'));
+  const checkout = path.join(tmp, 'checkout');
   pkg = path.join(tmp, 'kafkawire');
   app = path.join(tmp, 'app');
-  // npm run build, emitting into the temporary package instead of ./dist.
-  await buildPackage(path.join(pkg, 'dist'));
-  fs.copyFileSync(path.join(repoRoot, 'package.json'), path.join(pkg, 'package.json'));
-  fs.mkdirSync(path.join(pkg, 'bin'));
-  fs.copyFileSync(path.join(repoRoot, 'bin', 'kafkawire.mjs'), path.join(pkg, 'bin', 'kafkawire.mjs'));
+  // npm run build, emitting into a temporary checkout instead of ./dist.
+  await buildPackage(path.join(checkout, 'dist'));
+  fs.copyFileSync(path.join(repoRoot, 'package.json'), path.join(checkout, 'package.json'));
+  fs.mkdirSync(path.join(checkout, 'bin'));
+  fs.copyFileSync(path.join(repoRoot, 'bin', 'kafkawire.mjs'), path.join(checkout, 'bin', 'kafkawire.mjs'));
+  // What npm publishes: only the files package.json's "files" names (no build scripts run here).
+  const pack = spawnSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', tmp], { cwd: checkout, encoding: 'utf8' });
+  const tarball = path.join(tmp, pack.stdout.trim().split('\n').pop() ?? '');
+  if (pack.status !== 0 || !fs.existsSync(tarball)) throw new Error(`npm pack failed:\n${pack.stdout}${pack.stderr}`);
+  fs.mkdirSync(pkg);
+  const untar = spawnSync('tar', ['-xzf', tarball, '-C', pkg, '--strip-components=1'], { encoding: 'utf8' });
+  if (untar.status !== 0) throw new Error(`could not unpack ${tarball}: ${untar.stderr}`);
   // The package's own dependencies (long, crc-32, ...) come from this checkout.
   fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(pkg, 'node_modules'), 'dir');
   fs.mkdirSync(path.join(app, 'node_modules'), { recursive: true });
@@ -37,6 +45,16 @@ afterAll(() => {
 });
 
 describe('the built package', () => {
+  it('ships the bundle, the type declarations and the bin, and not the per-module JavaScript', () => {
+    const files = (dir: string): string[] =>
+      fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? (e.name === 'node_modules' ? [] : files(path.join(dir, e.name))) : [path.relative(pkg, path.join(dir, e.name))]));
+    const shipped = files(pkg);
+    expect(shipped).toContain('bin/kafkawire.mjs');
+    expect(shipped).toContain('dist/index.d.ts');
+    expect(shipped).toContain('dist/bundle/index.js');
+    expect(shipped.filter((f) => f.endsWith('.js') && !f.startsWith('dist/bundle/'))).toEqual([]);
+  });
+
   it('points every "exports" target at a file the build emits', () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(pkg, 'package.json'), 'utf8')) as { exports: Record<string, string | Record<string, string>> };
     expect(Object.keys(manifest.exports)).toEqual(expect.arrayContaining(['.', './protocol']));
