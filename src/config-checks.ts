@@ -60,10 +60,10 @@ export function oneOfOption<T extends string>(name: string, v: unknown, allowed:
   return v as T;
 }
 
-/** connectionsMaxIdleMs: -1 (never close idle connections) or milliseconds ≥ 0. */
+/** connectionsMaxIdleMs: -1 (never close idle connections, as Infinity also does) or milliseconds ≥ 0. */
 export function idleMsOption(v: unknown, dflt: number): number {
   const x = v ?? dflt;
-  if (typeof x !== 'number' || !(x === -1 || (x >= 0 && Number.isFinite(x)))) {
+  if (typeof x !== 'number' || !(x === -1 || x >= 0)) {
     throw new KafkaConfigError(`connectionsMaxIdleMs must be -1 or a number of milliseconds ≥ 0, got ${describeValue(v)}`);
   }
   return x;
