@@ -44,9 +44,9 @@ function clip(text: string): string {
 }
 
 /** An integer option from `min` to `max`. */
-export function intOption(name: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+export function intOption(name: string, v: unknown, min: number, max = Infinity): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
+    const range = max === Infinity ? `≥ ${min}` : `from ${min} to ${max}`;
     throw new KafkaConfigError(`${name} must be an integer ${range}, got ${describeValue(v)}`);
   }
   return v;
