@@ -13,6 +13,7 @@ import type {
   OffsetFetchResponse,
 } from '../messages/generated/index.js';
 import { UnsupportedVersionError } from '../errors.js';
+import { api as apiNamed } from '../messages/registry.js';
 import { decodeOperations, type AclOperation } from './acl-codes.js';
 import { readAssignment, readSubscriptionTopics } from './consumer-protocol.js';
 import { asKafkaError, byNode, fanOut, type AdminContext } from './context.js';
@@ -215,46 +216,74 @@ export async function listConsumerGroupOffsets(
     const routed = await routeToCoordinators(ctx, 'group', pending, out);
     const perGroup = byNode([...routed].flatMap(([node, gs]) => gs.map((g) => [node, g] as [number, string])));
     await fanOut(out, perGroup, (g) => g, async (node, gs) => {
+      const requireStable = opts.requireStable ?? false;
+      const entry = (groupId: string) => {
+        const wanted = spec[groupId] ?? null;
+        return { groupId, memberId: null, memberEpoch: -1, topics: wanted === null ? null : byTopic(wanted) };
+      };
+      // v10 names topics by id only, also in the answer for all topics (null), which this code reads by name.
+      const version = await offsetFetchVersion(ctx, node);
+      if (version >= 8 && gs.length > 1) {
+        // One request for every group this coordinator holds (v8+, KIP-709), as the Java admin client sends.
+        const res = await ctx.pool
+          .request<OffsetFetchResponse>(node, 'OffsetFetch', { groups: gs.map(entry), requireStable }, { maxVersion: 9 })
+          .catch((e: unknown) => {
+            for (const groupId of gs) out.set(groupId, fail(asKafkaError(e)));
+            return null;
+          });
+        if (!res) return;
+        const answered = new Map(res.groups.map((g) => [g.groupId, g]));
+        for (const groupId of gs) {
+          const g = answered.get(groupId);
+          if (g) out.set(groupId, committedOffsets(groupId, node, g.errorCode, g.topics));
+          else out.set(groupId, fail(new KafkaBrokerError(ErrorCode.UNKNOWN_SERVER_ERROR, `group ${groupId}: broker ${node} left the group out of its OffsetFetch answer`, false, { api: 'OffsetFetch', broker: node })));
+        }
+        return;
+      }
       // One request per group: the single-group form works with every broker version.
       await Promise.all(gs.map(async (groupId) => {
-        const wanted = spec[groupId] ?? null;
-        const topics = wanted === null ? null : byTopic(wanted);
-        const res = await ctx.pool.request<OffsetFetchResponse>(node, 'OffsetFetch', {
-          groupId,
-          topics,
-          groups: [{ groupId, memberId: null, memberEpoch: -1, topics }],
-          requireStable: opts.requireStable ?? false,
-          // v10 names topics by id only, also in the answer for all topics (null), which this code reads by name.
-        }, { maxVersion: 9 }).catch((e: unknown) => {
-          out.set(groupId, fail(asKafkaError(e)));
+        const e = entry(groupId);
+        const res = await ctx.pool.request<OffsetFetchResponse>(node, 'OffsetFetch', { groupId, topics: e.topics, groups: [e], requireStable }, { maxVersion: 9 }).catch((err: unknown) => {
+          out.set(groupId, fail(asKafkaError(err)));
           return null;
         });
         if (!res) return;
         const g = res.groups[0];
-        const code = g ? g.errorCode : res.errorCode;
-        const resTopics = g ? g.topics : res.topics;
-        if (code !== 0) {
-          out.set(groupId, fail(errorFor(code, { api: 'OffsetFetch', broker: node }, `group ${groupId}`)));
-          return;
-        }
-        const offsets: CommittedOffset[] = [];
-        for (const t of resTopics) {
-          for (const p of t.partitions) {
-            if (p.errorCode !== 0) {
-              out.set(groupId, fail(errorFor(p.errorCode, { api: 'OffsetFetch', broker: node, topic: t.name, partition: p.partitionIndex }, `group ${groupId}`)));
-              return;
-            }
-            if (p.committedOffset < 0n) continue;
-            offsets.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch < 0 ? null : p.committedLeaderEpoch, metadata: p.metadata });
-          }
-        }
-        offsets.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
-        out.set(groupId, ok(offsets));
+        out.set(groupId, committedOffsets(groupId, node, g ? g.errorCode : res.errorCode, g ? g.topics : res.topics));
       }));
     });
     return out;
   }, opts);
   return ids.map((groupId) => ({ groupId, ...results.get(groupId)! }));
+}
+
+/** The OffsetFetch version the connection to `node` uses (capped at 9, as the requests are); 0 if it cannot tell. */
+async function offsetFetchVersion(ctx: AdminContext, node: number): Promise<number> {
+  try {
+    return Math.min((await ctx.pool.get(node)).versionFor(apiNamed('OffsetFetch')), 9);
+  } catch {
+    return 0; // the per-group requests will report why
+  }
+}
+
+/** One group's part of an OffsetFetch answer: its committed offsets, or the first error it carries. */
+function committedOffsets(
+  groupId: string,
+  node: number,
+  code: number,
+  topics: Array<{ name: string; partitions: Array<{ partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; metadata: string | null; errorCode: number }> }>,
+): Result<CommittedOffset[]> {
+  if (code !== 0) return fail(errorFor(code, { api: 'OffsetFetch', broker: node }, `group ${groupId}`));
+  const offsets: CommittedOffset[] = [];
+  for (const t of topics) {
+    for (const p of t.partitions) {
+      if (p.errorCode !== 0) return fail(errorFor(p.errorCode, { api: 'OffsetFetch', broker: node, topic: t.name, partition: p.partitionIndex }, `group ${groupId}`));
+      if (p.committedOffset < 0n) continue;
+      offsets.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch < 0 ? null : p.committedLeaderEpoch, metadata: p.metadata });
+    }
+  }
+  offsets.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+  return ok(offsets);
 }
 
 function byTopic(tps: TopicPartition[]): Array<{ name: string; partitionIndexes: number[] }> {

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Admin } from '../../src/admin/admin.js';
 import { ErrorCode, type KafkaBrokerError } from '../../src/messages/error-codes.js';
-import type { DeleteGroupsRequest, FindCoordinatorRequest, ListOffsetsRequest, MetadataRequest } from '../../src/messages/generated/index.js';
+import type { DeleteGroupsRequest, FindCoordinatorRequest, ListOffsetsRequest, MetadataRequest, OffsetFetchRequest } from '../../src/messages/generated/index.js';
 import { responseFrame, startFakeBroker, type FakeBroker, type FakeRequest } from '../network/fake-broker.js';
 
 const ZERO_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
@@ -85,6 +85,52 @@ describe('Admin retries against a scripted broker', () => {
     const res = await admin.listOffsets([{ topic: 't', partition: 0, spec: 'latest' }, { topic: 't', partition: 1, spec: 'latest' }]);
     expect(res.map((r) => r.value?.offset)).toEqual([10n, 11n]);
     expect(asked).toEqual([[0, 1], [1]]);
+  });
+
+  it('listConsumerGroupOffsets: one OffsetFetch for the groups one coordinator holds (v8+), one per group below v8; each group keeps its own answer', async () => {
+    const fetches: Array<{ version: number; groups: string[] }> = [];
+    broker = await cluster((req, reply) => {
+      if (req.api.name === 'FindCoordinator') {
+        const keys = (req.body as FindCoordinatorRequest).coordinatorKeys ?? [];
+        reply({ throttleTimeMs: 0, errorCode: 0, errorMessage: null, nodeId: 1, host: '127.0.0.1', port: broker!.port,
+          coordinators: keys.map((key) => ({ key, nodeId: 1, host: '127.0.0.1', port: broker!.port, errorCode: 0, errorMessage: null })) });
+        return true;
+      }
+      if (req.api.name !== 'OffsetFetch') return false;
+      const body = req.body as OffsetFetchRequest;
+      const groups = req.version >= 8 ? body.groups.map((g) => g.groupId) : [body.groupId];
+      fetches.push({ version: req.version, groups });
+      // 'a' has an offset, 'denied' is refused, 'dropped' is left out of the answer (a broker bug the caller must survive).
+      const answer = (groupId: string) => ({
+        groupId,
+        errorCode: groupId === 'denied' ? ErrorCode.GROUP_AUTHORIZATION_FAILED : 0,
+        topics: groupId === 'a' ? [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: 42n, committedLeaderEpoch: 3, metadata: '', errorCode: 0 }] }] : [],
+      });
+      if (req.version >= 8) reply({ throttleTimeMs: 0, groups: groups.filter((g) => g !== 'dropped').map(answer), errorCode: 0, topics: [] });
+      else reply({ throttleTimeMs: 0, errorCode: answer(groups[0]!).errorCode, topics: answer(groups[0]!).topics, groups: [] });
+      return true;
+    });
+    const check = (res: Awaited<ReturnType<Admin['listConsumerGroupOffsets']>>, dropped: 'error' | 'empty') => {
+      expect(res.map((r) => r.groupId)).toEqual(['a', 'b', 'denied', 'dropped']);
+      expect(res[0]!.value).toEqual([{ topic: 't', partition: 0, offset: 42n, leaderEpoch: 3, metadata: '' }]);
+      expect(res[1]!.value).toEqual([]);
+      expect((res[2]!.error as KafkaBrokerError).errorName).toBe('GROUP_AUTHORIZATION_FAILED');
+      if (dropped === 'error') expect(res[3]!.error!.message).toMatch(/group dropped: broker 1 left the group out of its OffsetFetch answer/);
+      else expect(res[3]!.value).toEqual([]);
+    };
+
+    admin = new Admin({ bootstrapServers: `127.0.0.1:${broker.port}`, retryBackoffMs: 10, retryBackoffMaxMs: 20 });
+    check(await admin.listConsumerGroupOffsets(['a', 'b', 'denied', 'dropped']), 'error');
+    expect(fetches).toHaveLength(1);
+    expect(fetches[0]!.version).toBeGreaterThanOrEqual(8);
+    expect(fetches[0]!.groups.sort()).toEqual(['a', 'b', 'denied', 'dropped']);
+    await admin.close();
+
+    fetches.length = 0;
+    admin = new Admin({ bootstrapServers: `127.0.0.1:${broker.port}`, retryBackoffMs: 10, retryBackoffMaxMs: 20, versionCaps: { OffsetFetch: 7 } });
+    check(await admin.listConsumerGroupOffsets(['a', 'b', 'denied', 'dropped']), 'empty');
+    expect(fetches.map((f) => f.version)).toEqual([7, 7, 7, 7]);
+    expect(fetches.flatMap((f) => f.groups).sort()).toEqual(['a', 'b', 'denied', 'dropped']);
   });
 
   it('a retriable error that never clears: KafkaTimeoutError after the call\'s timeoutMs, naming the last error', async () => {
