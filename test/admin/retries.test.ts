@@ -98,7 +98,7 @@ describe('Admin retries against a scripted broker', () => {
       }
       if (req.api.name !== 'OffsetFetch') return false;
       const body = req.body as OffsetFetchRequest;
-      const groups = req.version >= 8 ? body.groups.map((g) => g.groupId) : [body.groupId];
+      const groups: string[] = req.version >= 8 ? (body.groups ?? []).map((g) => g.groupId ?? '') : [body.groupId ?? ''];
       fetches.push({ version: req.version, groups });
       // 'a' has an offset, 'denied' is refused, 'dropped' is left out of the answer (a broker bug the caller must survive).
       const answer = (groupId: string) => ({
