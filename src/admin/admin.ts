@@ -1,6 +1,6 @@
 // The Admin client: Java's Admin calls, in camelCase, over one connection pool.
 import { KafkaConfigError } from '../errors.js';
-import { clockOption, describeValue, idleMsOption } from '../config-checks.js';
+import { clockOption, describeValue } from '../config-checks.js';
 import type { VersionCaps } from '../messages/negotiate.js';
 import { clientPool } from '../network/client-pool.js';
 import type { ConnectionPool, PoolOptions } from '../network/pool.js';
@@ -79,7 +79,7 @@ export class Admin {
       ...options,
       clientId: options.clientId ?? `kafkawire-admin-${++clientSeq}`,
       requestTimeoutMs: settings.requestTimeoutMs,
-      connectionsMaxIdleMs: idleMsOption(options.connectionsMaxIdleMs, 300_000),
+      connectionsMaxIdleMs: options.connectionsMaxIdleMs ?? 300_000,
       clock,
     });
     this.ctx = new AdminContext(this.pool, settings, clock, () => this.connect());

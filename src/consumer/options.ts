@@ -1,5 +1,5 @@
 import { KafkaConfigError } from '../errors.js';
-import { describeValue, idleMsOption, intOption, oneOfOption } from '../config-checks.js';
+import { describeValue, intOption as int, oneOfOption as oneOf } from '../config-checks.js';
 import type { VersionCaps } from '../messages/negotiate.js';
 import type { PoolOptions } from '../network/pool.js';
 import { bytesDeserializer, type Deserializer } from './deserializers.js';
@@ -105,9 +105,6 @@ export interface ResolvedConsumerOptions {
 
 let clientSeq = 0;
 
-const int = intOption;
-const oneOf = oneOfOption;
-
 /** Checks a group id the way the broker will (a non-empty string). */
 export function checkGroupId(groupId: unknown): string {
   if (typeof groupId !== 'string' || groupId.trim().length === 0) {
@@ -177,7 +174,7 @@ export function resolveConsumerOptions(o: ConsumerOptions<unknown, unknown>): Re
     retryBackoffMaxMs: int('retryBackoffMaxMs', o.retryBackoffMaxMs ?? 1000, 0),
     allowAutoCreateTopics: o.allowAutoCreateTopics ?? true,
     maxBufferedBytes,
-    connectionsMaxIdleMs: idleMsOption(o.connectionsMaxIdleMs, 540_000),
+    connectionsMaxIdleMs: o.connectionsMaxIdleMs ?? 540_000,
     reconnectBackoffMs: int('reconnectBackoffMs', o.reconnectBackoffMs ?? 50, 0),
     reconnectBackoffMaxMs: int('reconnectBackoffMaxMs', o.reconnectBackoffMaxMs ?? 1000, 0),
     socketConnectionSetupTimeoutMs: int('socketConnectionSetupTimeoutMs', o.socketConnectionSetupTimeoutMs ?? 10_000, 1),

@@ -1,5 +1,5 @@
 import { KafkaConfigError } from '../errors.js';
-import { describeValue, idleMsOption, intOption } from '../config-checks.js';
+import { describeValue, intOption as int } from '../config-checks.js';
 import type { VersionCaps } from '../messages/negotiate.js';
 import type { PoolOptions } from '../network/pool.js';
 import { COMPRESSION_TYPE_IDS, getCodec, ZSTD_NODE_REQUIREMENT, zstdAvailable, zstdCodec, type CompressionTypeName } from '../records/compression/index.js';
@@ -71,8 +71,6 @@ export type ResolvedProducerOptions = Required<
 };
 
 let clientSeq = 0;
-
-const int = intOption;
 
 /**
  * The compression type, checked now rather than at the first batch: an unknown
@@ -146,7 +144,7 @@ export function resolveProducerOptions(o: ProducerOptions): ResolvedProducerOpti
     retryBackoffMaxMs: int('retryBackoffMaxMs', o.retryBackoffMaxMs ?? 1000, 0),
     maxInFlightRequestsPerConnection: maxInFlight,
     maxRequestSize: int('maxRequestSize', o.maxRequestSize ?? 1_048_576, 1),
-    connectionsMaxIdleMs: idleMsOption(o.connectionsMaxIdleMs, 540_000),
+    connectionsMaxIdleMs: o.connectionsMaxIdleMs ?? 540_000,
     reconnectBackoffMs: int('reconnectBackoffMs', o.reconnectBackoffMs ?? 50, 0),
     reconnectBackoffMaxMs: int('reconnectBackoffMaxMs', o.reconnectBackoffMaxMs ?? 1000, 0),
     socketConnectionSetupTimeoutMs: int('socketConnectionSetupTimeoutMs', o.socketConnectionSetupTimeoutMs ?? 10_000, 1),

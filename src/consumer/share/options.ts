@@ -3,7 +3,7 @@
  * with its defaults. Connection, TLS and SASL settings are the other clients'.
  */
 import { KafkaConfigError } from '../../errors.js';
-import { idleMsOption, intOption, oneOfOption } from '../../config-checks.js';
+import { intOption, oneOfOption as oneOf } from '../../config-checks.js';
 import type { VersionCaps } from '../../messages/negotiate.js';
 import type { PoolOptions } from '../../network/pool.js';
 import { bytesDeserializer, type Deserializer } from '../deserializers.js';
@@ -84,8 +84,6 @@ function int(name: string, v: unknown, min: number): number {
   return intOption(name, v, min, 2_147_483_647);
 }
 
-const oneOf = oneOfOption;
-
 export function resolveShareConsumerOptions(o: ShareConsumerOptions<unknown, unknown>): ResolvedShareConsumerOptions {
   if (o === null || typeof o !== 'object') throw new KafkaConfigError('the share consumer needs an options object with bootstrapServers and groupId');
   if (o.bootstrapServers === undefined || (Array.isArray(o.bootstrapServers) && o.bootstrapServers.length === 0) || o.bootstrapServers === '') {
@@ -117,7 +115,7 @@ export function resolveShareConsumerOptions(o: ShareConsumerOptions<unknown, unk
     defaultApiTimeoutMs: int('defaultApiTimeoutMs', o.defaultApiTimeoutMs ?? 60_000, 0),
     retryBackoffMs: int('retryBackoffMs', o.retryBackoffMs ?? 100, 0),
     retryBackoffMaxMs: int('retryBackoffMaxMs', o.retryBackoffMaxMs ?? 1000, 0),
-    connectionsMaxIdleMs: idleMsOption(o.connectionsMaxIdleMs, 540_000),
+    connectionsMaxIdleMs: o.connectionsMaxIdleMs ?? 540_000,
     reconnectBackoffMs: int('reconnectBackoffMs', o.reconnectBackoffMs ?? 50, 0),
     reconnectBackoffMaxMs: int('reconnectBackoffMaxMs', o.reconnectBackoffMaxMs ?? 1000, 0),
     socketConnectionSetupTimeoutMs: int('socketConnectionSetupTimeoutMs', o.socketConnectionSetupTimeoutMs ?? 10_000, 1),

@@ -40,7 +40,7 @@ export interface ZstdCodecOptions {
 }
 
 /** The default level, zstd's and the Java producer's (compression.zstd.level). */
-export const ZSTD_DEFAULT_LEVEL = 3;
+const ZSTD_DEFAULT_LEVEL = 3;
 
 let level3Params: Record<number, number> | null = null;
 
