@@ -7,10 +7,12 @@
 import * as zlib from 'node:zlib';
 import { KafkaConfigError, UnsupportedCompressionError } from '../../errors.js';
 import { checkMaxOutputBytes, malformedError, outputLimitError, type CompressionCodec } from './codec.js';
+import { ZstdFrameWriter } from './zstd-frame-writer.js';
 
 /** The zstd part of node:zlib, which @types/node for Node 20 does not declare. */
-interface ZstdZlib {
+export interface ZstdZlib {
   zstdCompressSync(data: Uint8Array, options?: { params?: Record<number, number> }): Buffer;
+  createZstdCompress(options?: { params?: Record<number, number> }): unknown;
   zstdDecompressSync(data: Uint8Array, options?: { maxOutputLength?: number }): Buffer;
   constants: Record<'ZSTD_c_compressionLevel' | 'ZSTD_c_windowLog' | 'ZSTD_c_hashLog' | 'ZSTD_c_chainLog' | 'ZSTD_c_searchLog' | 'ZSTD_c_minMatch' | 'ZSTD_c_targetLength' | 'ZSTD_c_strategy' | 'ZSTD_dfast', number>;
 }
@@ -72,10 +74,32 @@ function javaLevel3(z: ZstdZlib): Record<number, number> {
   return level3Params;
 }
 
+/** The zstd parameters kafkawire compresses with at a level (node:zlib's `params` option). */
+export function zstdCompressParams(level: number = ZSTD_DEFAULT_LEVEL): Record<number, number> {
+  const z = requireZstd();
+  return level === ZSTD_DEFAULT_LEVEL ? javaLevel3(z) : { [z.constants.ZSTD_c_compressionLevel]: level };
+}
+
+/** Whether frames at this level come from a reused stream (for tests: the one-shot call would also give correct frames). */
+export function zstdReusesStream(level: number = ZSTD_DEFAULT_LEVEL): boolean {
+  return streams.get(level) instanceof ZstdFrameWriter;
+}
+
+/** One frame writer per level (null: this Node.js's zstd stream is not usable that way, so the one-shot call is used). */
+const streams = new Map<number, ZstdFrameWriter | null>();
+
 /** Compresses `data` into one zstd frame (level 3 as the Java producer compresses, unless another level is given). */
 export function zstdCompress(data: Uint8Array, level: number = ZSTD_DEFAULT_LEVEL): Buffer {
   const z = requireZstd();
-  const params = level === ZSTD_DEFAULT_LEVEL ? javaLevel3(z) : { [z.constants.ZSTD_c_compressionLevel]: level };
+  const params = zstdCompressParams(level);
+  let stream = streams.get(level);
+  if (stream === undefined) {
+    stream = ZstdFrameWriter.open(z, params);
+    streams.set(level, stream);
+  }
+  const frame = stream?.frame(data);
+  if (frame !== undefined) return frame;
+  streams.set(level, null);
   return z.zstdCompressSync(data, { params });
 }
 

@@ -1,4 +1,4 @@
-import zlib from 'node:zlib';
+import nodeZlib from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KafkaConfigError, KafkaProtocolError, UnsupportedCompressionError } from '../../../src/errors.js';
@@ -8,12 +8,17 @@ import {
   zstdAvailable,
   zstdCodec,
   zstdCompress,
+  zstdCompressParams,
   zstdDecompress,
+  zstdReusesStream,
+  type ZstdZlib,
 } from '../../../src/records/compression/zstd.js';
+import { ZstdFrameWriter } from '../../../src/records/compression/zstd-frame-writer.js';
 import { makeInput, random, words } from './data.js';
 import { expectThrow, fromHex } from './helpers.js';
 import { JAVA_FIXTURES } from './java-fixtures.js';
 
+const zlib = nodeZlib as unknown as ZstdZlib & typeof nodeZlib;
 const available = zstdAvailable();
 
 describe.skipIf(!available)(
@@ -29,12 +34,81 @@ describe.skipIf(!available)(
           const input = make(length, seed);
           const ours = zstdCompress(input);
           const streamed = await compressAsStream(input);
-          // The frame headers differ (ours states the content size); the blocks are the same bytes.
+          // The blocks are the same bytes (checked apart from the header, which the next test covers).
           expect(frameBody(ours).equals(frameBody(streamed))).toBe(true);
           expect(zstdDecompress(ours, length).equals(input)).toBe(true);
         }),
         { numRuns: 12 },
       );
+    });
+
+    it('writes frame after frame through one reused stream, each exactly what a one-shot call writes', () => {
+      // Whole frames, headers included: nothing of an earlier frame leaks into the next.
+      const input = fc.tuple(fc.constantFrom(words, random, recordLike), fc.integer({ min: 0, max: 200_000 }), fc.nat(1000));
+      fc.assert(
+        fc.property(fc.array(input, { minLength: 1, maxLength: 5 }), fc.constantFrom(3, 1, 7), (inputs, level) => {
+          for (const [make, length, seed] of inputs) {
+            const data = make(length, seed);
+            const ours = zstdCompress(data, level);
+            expect(zstdReusesStream(level)).toBe(true);
+            expect(ours.equals(zlib.zstdCompressSync(data, { params: zstdCompressParams(level) }))).toBe(true);
+            expect(zstdDecompress(ours, length).equals(data)).toBe(true);
+          }
+        }),
+        { numRuns: 15 },
+      );
+    });
+
+    it('uses a stream only after it has written two frames that decompress, and gives up on it at its first failure', () => {
+      const z = zlib as unknown as ZstdZlib;
+      const params = { [z.constants.ZSTD_c_compressionLevel]: 3 };
+      const real = () => z.createZstdCompress({ params }) as Record<string, unknown> & { _handle: { writeSync: (...a: unknown[]) => void } | null };
+      const faking = (make: () => unknown): ZstdZlib => ({ ...z, createZstdCompress: make });
+      // Members missing or of the wrong kind (as another Node.js could have them).
+      expect(ZstdFrameWriter.open(faking(() => ({ ...real(), _writeState: [0, 0] })), params)).toBeNull();
+      expect(ZstdFrameWriter.open(faking(() => ({ ...real(), _handle: null })), params)).toBeNull();
+      expect(ZstdFrameWriter.open(faking(() => { throw new Error('no zstd here'); }), params)).toBeNull();
+      // A handle whose output is not the frame (here: one byte changed) fails the probe.
+      expect(
+        ZstdFrameWriter.open(faking(() => {
+          const s = real();
+          const h = s._handle!;
+          const writeSync = h.writeSync.bind(h);
+          h.writeSync = (...a: unknown[]) => {
+            writeSync(...a);
+            const out = a[4] as Buffer;
+            out.writeUInt8(out.readUInt8((a[5] as number) + 20) ^ 1, (a[5] as number) + 20);
+          };
+          return s;
+        }), params),
+      ).toBeNull();
+      // A stream that fails later (node:zlib drops the handle on a zstd error): undefined now and from then on.
+      let stream: ReturnType<typeof real> | undefined;
+      const writer = ZstdFrameWriter.open(faking(() => (stream = real())), params);
+      expect(writer).not.toBeNull();
+      const data = words(10_000, 3);
+      expect(zstdDecompress(writer!.frame(data)!, data.length).equals(data)).toBe(true);
+      const h = stream!._handle!;
+      h.writeSync = () => {
+        stream!._handle = null;
+      };
+      expect(writer!.frame(data)).toBeUndefined();
+      stream!._handle = h;
+      expect(writer!.frame(data)).toBeUndefined();
+      // A handle that throws.
+      const throwing = ZstdFrameWriter.open(faking(() => (stream = real())), params)!;
+      stream!._handle!.writeSync = () => {
+        throw new Error('boom');
+      };
+      expect(throwing.frame(data)).toBeUndefined();
+    });
+
+    it('grows its output for a frame larger than the first buffer', () => {
+      // Incompressible input makes the frame slightly larger than the input.
+      for (const length of [1, 1000, 131_071, 131_072, 1_000_000]) {
+        const data = random(length, length);
+        expect(zstdDecompress(zstdCompress(data), length).equals(data)).toBe(true);
+      }
     });
 
     it('round-trips at several levels', () => {
