@@ -7,12 +7,13 @@
 import * as zlib from 'node:zlib';
 import { KafkaConfigError, UnsupportedCompressionError } from '../../errors.js';
 import { checkMaxOutputBytes, malformedError, outputLimitError, type CompressionCodec } from './codec.js';
-import { ZstdFrameWriter } from './zstd-frame-writer.js';
+import { ZstdFrameReader, ZstdFrameWriter } from './zstd-contexts.js';
 
 /** The zstd part of node:zlib, which @types/node for Node 20 does not declare. */
 export interface ZstdZlib {
   zstdCompressSync(data: Uint8Array, options?: { params?: Record<number, number> }): Buffer;
   createZstdCompress(options?: { params?: Record<number, number> }): unknown;
+  createZstdDecompress(): unknown;
   zstdDecompressSync(data: Uint8Array, options?: { maxOutputLength?: number }): Buffer;
   constants: Record<'ZSTD_c_compressionLevel' | 'ZSTD_c_windowLog' | 'ZSTD_c_hashLog' | 'ZSTD_c_chainLog' | 'ZSTD_c_searchLog' | 'ZSTD_c_minMatch' | 'ZSTD_c_targetLength' | 'ZSTD_c_strategy' | 'ZSTD_dfast', number>;
 }
@@ -103,10 +104,27 @@ export function zstdCompress(data: Uint8Array, level: number = ZSTD_DEFAULT_LEVE
   return z.zstdCompressSync(data, { params });
 }
 
+/** The decompressing context: undefined until first used or after a frame it gave up on, null if it cannot be used here. */
+let reader: ZstdFrameReader | null | undefined;
+
+/** Whether the last zstdDecompress() went through the reused context (for tests). */
+export function zstdReaderReady(): boolean {
+  return reader instanceof ZstdFrameReader;
+}
+
 /** Decompresses zstd frames, refusing to produce more than `maxOutputBytes` bytes. */
 export function zstdDecompress(data: Uint8Array, maxOutputBytes: number): Buffer {
   const z = requireZstd();
   checkMaxOutputBytes('zstd', maxOutputBytes);
+  if (reader === undefined) reader = ZstdFrameReader.open(z);
+  const read = reader?.frames(data, maxOutputBytes);
+  if (read instanceof Buffer) return read;
+  if (read === 'over-limit') {
+    reader = undefined;
+    throw outputLimitError('zstd', maxOutputBytes);
+  }
+  // A reader that could not decode this input (or gave up on it) is dropped, and the one-shot call decides.
+  if (reader) reader = undefined;
   let out: Buffer;
   try {
     out = z.zstdDecompressSync(data, { maxOutputLength: Math.max(1, maxOutputBytes) });

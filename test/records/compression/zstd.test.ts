@@ -10,10 +10,12 @@ import {
   zstdCompress,
   zstdCompressParams,
   zstdDecompress,
+  zstdReaderReady,
   zstdReusesStream,
   type ZstdZlib,
 } from '../../../src/records/compression/zstd.js';
-import { ZstdFrameWriter } from '../../../src/records/compression/zstd-frame-writer.js';
+import { ZstdFrameReader, ZstdFrameWriter } from '../../../src/records/compression/zstd-contexts.js';
+import { malformedError, outputLimitError } from '../../../src/records/compression/codec.js';
 import { makeInput, random, words } from './data.js';
 import { expectThrow, fromHex } from './helpers.js';
 import { JAVA_FIXTURES } from './java-fixtures.js';
@@ -103,6 +105,49 @@ describe.skipIf(!available)(
       expect(throwing.frame(data)).toBeUndefined();
     });
 
+    it('decompresses frame after frame through one reused context, as the one-shot call does, bad input included', async () => {
+      const sample = fc.tuple(fc.constantFrom(words, random, recordLike), fc.integer({ min: 0, max: 150_000 }), fc.nat(1000));
+      // What a frame can be: ours (content size stated), a stream's (no size, as the Java producer writes), or broken.
+      const kind = fc.constantFrom('ours', 'stream', 'truncated', 'garbage after', 'two frames', 'garbage', 'empty');
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.tuple(sample, kind, fc.integer({ min: -2, max: 2 })), { minLength: 1, maxLength: 6 }), async (steps) => {
+          for (const [[make, length, seed], k, slack] of steps) {
+            const data = make(length, seed);
+            const frame = k === 'stream' ? await compressAsStream(data) : zstdCompress(data, 1 + (seed % 5));
+            const input =
+              k === 'truncated' ? frame.subarray(0, Math.max(0, frame.length - 1 - (seed % 7)))
+              : k === 'garbage after' ? Buffer.concat([frame, Buffer.from([seed & 255, 7, 7])])
+              : k === 'two frames' ? Buffer.concat([frame, zstdCompress(Buffer.from('second'))])
+              : k === 'garbage' ? Buffer.from(`not zstd ${seed}`)
+              : k === 'empty' ? Buffer.alloc(0)
+              : frame;
+            const limit = Math.max(0, length + slack);
+            const expected = outcome(() => oneShot(input, limit));
+            expect(outcome(() => zstdDecompress(input, limit))).toEqual(expected);
+            // A whole frame within the limit went through the context (and one over it spent the context).
+            if (k === 'ours' || k === 'stream') expect(zstdReaderReady()).toBe(limit >= length);
+          }
+          // Whatever came before, a good frame decodes through the context.
+          const last = words(5000, 1);
+          expect(zstdDecompress(zstdCompress(last), last.length).equals(last)).toBe(true);
+          expect(zstdReaderReady()).toBe(true);
+        }),
+        { numRuns: 40 },
+      );
+    });
+
+    it('uses a decompressing context only after it has read two probe frames', () => {
+      const z = zlib as unknown as ZstdZlib;
+      const real = () => z.createZstdDecompress() as Record<string, unknown>;
+      const faking = (make: () => unknown): ZstdZlib => ({ ...z, createZstdDecompress: make });
+      expect(ZstdFrameReader.open(z)).not.toBeNull();
+      expect(ZstdFrameReader.open(faking(() => ({ ...real(), _writeState: new Uint32Array(1) })))).toBeNull();
+      expect(ZstdFrameReader.open(faking(() => ({ ...real(), _finishFlushFlag: undefined })))).toBeNull();
+      expect(ZstdFrameReader.open(faking(() => { throw new Error('no zstd here'); }))).toBeNull();
+      // A decompressor that answers with nothing.
+      expect(ZstdFrameReader.open(faking(() => ({ ...real(), _handle: { writeSync: () => undefined } })))).toBeNull();
+    });
+
     it('grows its output for a frame larger than the first buffer', () => {
       // Incompressible input makes the frame slightly larger than the input.
       for (const length of [1, 1000, 131_071, 131_072, 1_000_000]) {
@@ -141,6 +186,28 @@ describe.skipIf(!available)(
     });
   },
 );
+
+/** An outcome to compare: the bytes, or the error's class and message. */
+function outcome(run: () => Buffer): { ok: string } | { error: string } {
+  try {
+    return { ok: run().toString('base64') };
+  } catch (e) {
+    return { error: `${(e as Error).constructor.name}: ${(e as Error).message}` };
+  }
+}
+
+/** zstdDecompress as it was before the reused context: node:zlib's one-shot call, with the same errors. */
+function oneShot(input: Buffer, limit: number): Buffer {
+  let out: Buffer;
+  try {
+    out = zlib.zstdDecompressSync(input, { maxOutputLength: Math.max(1, limit) });
+  } catch (err) {
+    if (err instanceof RangeError && (err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw outputLimitError('zstd', limit);
+    throw malformedError('zstd', 'frame', err instanceof Error ? err.message : String(err), undefined, err);
+  }
+  if (out.length > limit) throw outputLimitError('zstd', limit);
+  return out;
+}
 
 /** 1 KB values of random capital letters, as the bench's records carry, with a little framing between them. */
 function recordLike(length: number, seed: number): Buffer {

@@ -1,0 +1,193 @@
+/**
+ * zstd frames through long-lived node:zlib contexts, one to compress per
+ * level and one to decompress.
+ *
+ * node:zlib's one-shot zstdCompressSync() and zstdDecompressSync() create a
+ * zstd context per call. Compressing at level 3 that is a 2 MiB window and
+ * about 768 KiB of match tables; decompressing a frame that does not state its
+ * size (the Java producer's frames do not) it is a window of 2 MiB. The kernel
+ * hands those over as fresh zeroed pages on every batch. zstd can compress or
+ * decompress frame after frame with one context (each frame starts clean,
+ * without reference to the previous one), and node:zlib's stream objects hold
+ * such a context. Their synchronous path is internal, though: the handle's
+ * writeSync() and the `_writeState` pair it fills, which node:zlib's own
+ * processChunkSync() uses. So a context is only used after checking that those
+ * members exist and that it handles two probe frames correctly; any surprise
+ * (then, or later on a frame) makes the caller use the one-shot call, which
+ * gives the same bytes, or the same error.
+ */
+import type { ZstdZlib } from './zstd.js';
+
+interface ZlibHandle {
+  writeSync(flush: number, input: Uint8Array, inOff: number, inLen: number, out: Uint8Array, outOff: number, outLen: number): void;
+}
+
+/** The members of node:zlib's zstd streams that their synchronous path uses. */
+interface ZstdStreamInternals {
+  _handle: ZlibHandle | null;
+  _writeState: Uint32Array;
+  _finishFlushFlag: number;
+  on(event: 'error', listener: (e: unknown) => void): unknown;
+}
+
+/** Output buffers kept between calls up to this size; a larger output gets a buffer of its own. */
+const MAX_KEPT_OUTPUT = 4 << 20;
+
+/** ZSTD_compressBound: the most a frame of `n` input bytes can take. */
+function compressBound(n: number): number {
+  return n + (n >>> 8) + (n < 131072 ? (131072 - n) >>> 11 : 0);
+}
+
+/** The stream's internals, or null if they are missing or of another kind than expected. */
+function internalsOf(stream: Partial<ZstdStreamInternals>): ZstdStreamInternals | null {
+  if (!(stream._writeState instanceof Uint32Array) || stream._writeState.length < 2) return null;
+  if (typeof stream._finishFlushFlag !== 'number' || typeof stream._handle?.writeSync !== 'function') return null;
+  if (typeof stream.on !== 'function') return null;
+  return stream as ZstdStreamInternals;
+}
+
+/**
+ * One call of the handle: true if it ran, false if it failed (node:zlib then
+ * drops the handle and emits 'error' later, which the owner's listener takes).
+ */
+function writeOnce(stream: ZstdStreamInternals, handle: ZlibHandle, input: Uint8Array, inOff: number, out: Uint8Array, outOff: number): boolean {
+  try {
+    handle.writeSync(stream._finishFlushFlag, input, inOff, input.length - inOff, out, outOff, out.length - outOff);
+  } catch {
+    return false;
+  }
+  return stream._handle === handle;
+}
+
+/** A node:zlib zstd stream used through its handle, with the output buffer kept between calls. */
+abstract class ZstdContext {
+  protected out = Buffer.allocUnsafe(0);
+  protected broken = false;
+
+  protected constructor(protected readonly stream: ZstdStreamInternals) {
+    // node:zlib destroys the stream on a zstd error and emits 'error' later; the next call sees the handle gone.
+    stream.on('error', () => {
+      this.broken = true;
+    });
+  }
+}
+
+export class ZstdFrameWriter extends ZstdContext {
+  /** A writer for these parameters, or null if this Node.js's zstd stream does not work as expected. */
+  static open(z: ZstdZlib, params: Record<number, number>): ZstdFrameWriter | null {
+    try {
+      const stream = internalsOf(z.createZstdCompress({ params }) as Partial<ZstdStreamInternals>);
+      if (stream === null) return null;
+      const writer = new ZstdFrameWriter(stream);
+      // Two frames in a row, so the second shows that the context starts a new frame cleanly.
+      const probe = Buffer.from('kafkawire checks that node:zlib writes zstd frames one after another. '.repeat(40));
+      for (let i = 0; i < 2; i++) {
+        const frame = writer.frame(probe);
+        if (frame === undefined || !z.zstdDecompressSync(frame).equals(probe)) return null;
+      }
+      return writer;
+    } catch {
+      return null;
+    }
+  }
+
+  /** `data` as one complete zstd frame, or undefined if the stream failed (the caller then uses the one-shot call). */
+  frame(data: Uint8Array): Buffer | undefined {
+    const stream = this.stream;
+    const handle = stream._handle;
+    if (this.broken || handle === null) return undefined;
+    const bound = compressBound(data.length) + 64;
+    let out = bound <= this.out.length ? this.out : Buffer.allocUnsafe(bound);
+    if (bound <= MAX_KEPT_OUTPUT) this.out = out;
+    const state = stream._writeState;
+    let inOff = 0;
+    let outOff = 0;
+    for (;;) {
+      const inLen = data.length - inOff;
+      const outLen = out.length - outOff;
+      if (this.broken || !writeOnce(stream, handle, data, inOff, out, outOff)) {
+        this.broken = true;
+        return undefined;
+      }
+      inOff += inLen - (state[1] as number);
+      outOff += outLen - (state[0] as number);
+      // With room left over, zstd has taken all the input and written the whole frame; a full buffer may mean more is to come.
+      if (outOff < out.length) {
+        if (inOff === data.length) break;
+        this.broken = true;
+        return undefined;
+      }
+      const bigger = Buffer.allocUnsafe(out.length * 2);
+      out.copy(bigger, 0, 0, outOff);
+      out = bigger;
+      if (out.length <= MAX_KEPT_OUTPUT) this.out = out;
+    }
+    return Buffer.from(out.subarray(0, outOff));
+  }
+}
+
+/** What ZstdFrameReader.frames() gives: the output, or that it would pass the limit, or undefined (use the one-shot call). */
+export type ZstdReadResult = Buffer | 'over-limit' | undefined;
+
+export class ZstdFrameReader extends ZstdContext {
+  /** A reader, or null if this Node.js's zstd stream does not work as expected. */
+  static open(z: ZstdZlib): ZstdFrameReader | null {
+    try {
+      const stream = internalsOf(z.createZstdDecompress() as Partial<ZstdStreamInternals>);
+      if (stream === null) return null;
+      const reader = new ZstdFrameReader(stream);
+      const probe = Buffer.from('kafkawire checks that node:zlib reads zstd frames one after another. '.repeat(40));
+      const frame = z.zstdCompressSync(probe);
+      for (let i = 0; i < 2; i++) {
+        const got = reader.frames(frame, probe.length);
+        if (!(got instanceof Buffer) || !got.equals(probe)) return null;
+      }
+      return reader;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Decompresses `data` (complete frames) into at most `maxOutputBytes` bytes.
+   * After any result but a Buffer the reader is spent: its context may be
+   * inside a frame.
+   */
+  frames(data: Uint8Array, maxOutputBytes: number): ZstdReadResult {
+    const stream = this.stream;
+    const handle = stream._handle;
+    if (this.broken || handle === null || data.length === 0) return this.spent();
+    // One byte past the limit shows whether the output would pass it.
+    const cap = maxOutputBytes + 1;
+    const first = Math.min(cap, Math.max(65536, data.length * 4));
+    let out = first <= this.out.length ? this.out : Buffer.allocUnsafe(first);
+    if (out.length <= MAX_KEPT_OUTPUT) this.out = out;
+    const state = stream._writeState;
+    let inOff = 0;
+    let outOff = 0;
+    for (;;) {
+      const inLen = data.length - inOff;
+      const outLen = Math.min(out.length, cap) - outOff;
+      const view = out.length > cap ? out.subarray(0, cap) : out;
+      if (!writeOnce(stream, handle, data, inOff, view, outOff) || this.broken) return this.spent();
+      inOff += inLen - (state[1] as number);
+      outOff += outLen - (state[0] as number);
+      if (outOff > maxOutputBytes) {
+        this.broken = true;
+        return 'over-limit';
+      }
+      // Room left over: the frames are complete (an unfinished one is an error on this flush). Input left over
+      // (bytes after a frame) is left to the one-shot call, to be handled as before.
+      if (outOff < view.length) return inOff === data.length ? Buffer.from(out.subarray(0, outOff)) : this.spent();
+      const bigger = Buffer.allocUnsafe(Math.min(cap, out.length * 2));
+      out.copy(bigger, 0, 0, outOff);
+      out = bigger;
+      if (out.length <= MAX_KEPT_OUTPUT) this.out = out;
+    }
+  }
+
+  private spent(): undefined {
+    this.broken = true;
+    return undefined;
+  }
+}
