@@ -28,6 +28,7 @@ interface ZstdStreamInternals {
   _writeState: Uint32Array;
   _finishFlushFlag: number;
   on(event: 'error', listener: (e: unknown) => void): unknown;
+  close(): void;
 }
 
 /** Output buffers kept between calls up to this size; a larger output gets a buffer of its own. */
@@ -42,7 +43,7 @@ function compressBound(n: number): number {
 function internalsOf(stream: Partial<ZstdStreamInternals>): ZstdStreamInternals | null {
   if (!(stream._writeState instanceof Uint32Array) || stream._writeState.length < 2) return null;
   if (typeof stream._finishFlushFlag !== 'number' || typeof stream._handle?.writeSync !== 'function') return null;
-  if (typeof stream.on !== 'function') return null;
+  if (typeof stream.on !== 'function' || typeof stream.close !== 'function') return null;
   return stream as ZstdStreamInternals;
 }
 
@@ -69,6 +70,19 @@ abstract class ZstdContext {
     stream.on('error', () => {
       this.broken = true;
     });
+  }
+
+  /** Stops using the stream (it may be inside a frame) and frees its zstd context now rather than at garbage collection. */
+  protected retire(): undefined {
+    if (!this.broken) {
+      this.broken = true;
+      try {
+        this.stream.close();
+      } catch {
+        // Already closed by node:zlib after an error.
+      }
+    }
+    return undefined;
   }
 }
 
@@ -105,17 +119,13 @@ export class ZstdFrameWriter extends ZstdContext {
     for (;;) {
       const inLen = data.length - inOff;
       const outLen = out.length - outOff;
-      if (this.broken || !writeOnce(stream, handle, data, inOff, out, outOff)) {
-        this.broken = true;
-        return undefined;
-      }
+      if (this.broken || !writeOnce(stream, handle, data, inOff, out, outOff)) return this.retire();
       inOff += inLen - (state[1] as number);
       outOff += outLen - (state[0] as number);
       // With room left over, zstd has taken all the input and written the whole frame; a full buffer may mean more is to come.
       if (outOff < out.length) {
         if (inOff === data.length) break;
-        this.broken = true;
-        return undefined;
+        return this.retire();
       }
       const bigger = Buffer.allocUnsafe(out.length * 2);
       out.copy(bigger, 0, 0, outOff);
@@ -125,9 +135,6 @@ export class ZstdFrameWriter extends ZstdContext {
     return Buffer.from(out.subarray(0, outOff));
   }
 }
-
-/** What ZstdFrameReader.frames() gives: the output, or that it would pass the limit, or undefined (use the one-shot call). */
-export type ZstdReadResult = Buffer | 'over-limit' | undefined;
 
 export class ZstdFrameReader extends ZstdContext {
   /** A reader, or null if this Node.js's zstd stream does not work as expected. */
@@ -153,10 +160,10 @@ export class ZstdFrameReader extends ZstdContext {
    * After any result but a Buffer the reader is spent: its context may be
    * inside a frame.
    */
-  frames(data: Uint8Array, maxOutputBytes: number): ZstdReadResult {
+  frames(data: Uint8Array, maxOutputBytes: number): Buffer | undefined {
     const stream = this.stream;
     const handle = stream._handle;
-    if (this.broken || handle === null || data.length === 0) return this.spent();
+    if (this.broken || handle === null || data.length === 0) return this.retire();
     // One byte past the limit shows whether the output would pass it.
     const cap = maxOutputBytes + 1;
     const first = Math.min(cap, Math.max(65536, data.length * 4));
@@ -169,25 +176,18 @@ export class ZstdFrameReader extends ZstdContext {
       const inLen = data.length - inOff;
       const outLen = Math.min(out.length, cap) - outOff;
       const view = out.length > cap ? out.subarray(0, cap) : out;
-      if (!writeOnce(stream, handle, data, inOff, view, outOff) || this.broken) return this.spent();
+      if (!writeOnce(stream, handle, data, inOff, view, outOff) || this.broken) return this.retire();
       inOff += inLen - (state[1] as number);
       outOff += outLen - (state[0] as number);
-      if (outOff > maxOutputBytes) {
-        this.broken = true;
-        return 'over-limit';
-      }
+      // Past the limit: the one-shot call decides between that and an error in the frame, as before.
+      if (outOff > maxOutputBytes) return this.retire();
       // Room left over: the frames are complete (an unfinished one is an error on this flush). Input left over
       // (bytes after a frame) is left to the one-shot call, to be handled as before.
-      if (outOff < view.length) return inOff === data.length ? Buffer.from(out.subarray(0, outOff)) : this.spent();
+      if (outOff < view.length) return inOff === data.length ? Buffer.from(out.subarray(0, outOff)) : this.retire();
       const bigger = Buffer.allocUnsafe(Math.min(cap, out.length * 2));
       out.copy(bigger, 0, 0, outOff);
       out = bigger;
       if (out.length <= MAX_KEPT_OUTPUT) this.out = out;
     }
-  }
-
-  private spent(): undefined {
-    this.broken = true;
-    return undefined;
   }
 }

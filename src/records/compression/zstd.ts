@@ -118,12 +118,8 @@ export function zstdDecompress(data: Uint8Array, maxOutputBytes: number): Buffer
   checkMaxOutputBytes('zstd', maxOutputBytes);
   if (reader === undefined) reader = ZstdFrameReader.open(z);
   const read = reader?.frames(data, maxOutputBytes);
-  if (read instanceof Buffer) return read;
-  if (read === 'over-limit') {
-    reader = undefined;
-    throw outputLimitError('zstd', maxOutputBytes);
-  }
-  // A reader that could not decode this input (or gave up on it) is dropped, and the one-shot call decides.
+  if (read !== undefined) return read;
+  // A reader that could not decode this input within the limit is dropped, and the one-shot call decides.
   if (reader) reader = undefined;
   let out: Buffer;
   try {
