@@ -44,8 +44,6 @@ const { values: args } = parseArgs({
   },
 });
 
-/** Records written, unmeasured, after each cluster starts (full runs only). */
-const WARMUP_RECORDS = 1_000_000;
 const log = (m: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}`);
 let cluster: BenchCluster | null = null;
 let seq = 0;
@@ -157,14 +155,6 @@ async function main(): Promise<void> {
         bootstrap = cluster.bootstrap;
         clusterText.push(`${nodes} KRaft node(s) of Kafka ${kafkaJarVersion(libs)} started by the bench on this machine (each broker + controller, -Xmx512m), replication factor ${Math.min(3, nodes)}`);
       } else clusterText.push(`KAFKA_BOOTSTRAP ${bootstrap} (${nodes} node(s), replication factor ${Math.min(3, nodes)})`);
-      if (!quick) {
-        // A fresh broker runs its first requests interpreted: unwarmed, the first measured runs (kafkawire's, in each
-        // workload's first round) were up to 2x slower than later ones.
-        const t = unique('warmup');
-        await createTopics(bootstrap, nodes, [t], PARTITIONS);
-        log(`warming the broker up: ${WARMUP_RECORDS.toLocaleString('en-US')} × 100 B into ${t} with ProducerPerformance (not measured)`);
-        await preload(libs, bootstrap, t, WARMUP_RECORDS, 100);
-      }
       let data: Promise<string> | null = null;
       const dataTopic = () => {
         data ??= (async () => {

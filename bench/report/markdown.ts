@@ -40,12 +40,6 @@ export function resultsMarkdown(res: BenchResults, previous: string | null): str
     '- Node clients: records/s from the first send after connecting to the last acknowledgement, or from the first record',
     '  consumed to the last. Java: ProducerPerformance\'s own figure; ConsumerPerformance\'s fetch.nMsg.sec. kcat: the',
     '  process\'s wall time, start-up included (for E, from starting the three processes).',
-    ...(m.quick
-      ? []
-      : [
-          '- Before the first workload on each cluster, ProducerPerformance writes 1,000,000 × 100 B to a throwaway topic,',
-          '  unmeasured, so that no client measures a broker whose JIT has not warmed up yet.',
-        ]),
     '- Each produce run writes a fresh 6-partition topic; D and E read one preloaded topic per cluster, each client and run',
     '  with a fresh group (kafkawire reads D with assign(), no group).',
     '- Ratios: kafkawire ÷ the peer, so above 1× kafkawire did better: records/s over records/s; for C (awaited sends) the',
