@@ -348,8 +348,9 @@ export class Cluster {
   }
 
   /** Stops every node and the watchdog; with keepData false, removes the folder. */
-  async stop({ keepData = false } = {}) {
-    await Promise.all(this.state.nodes.map((n) => this.stopNode(n.id)));
+  /** graceMs: how long each node gets to shut down on SIGTERM before SIGKILL (all nodes stop together). */
+  async stop({ keepData = false, graceMs = 20_000 } = {}) {
+    await Promise.all(this.state.nodes.map((n) => this.stopNode(n.id, graceMs)));
     if (this.state.watchdogPid !== null) signal(this.state.watchdogPid, 'SIGKILL');
     if (!keepData) fs.rmSync(this.dir, { recursive: true, force: true });
   }
