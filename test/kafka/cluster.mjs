@@ -347,8 +347,10 @@ export class Cluster {
     }
   }
 
-  /** Stops every node and the watchdog; with keepData false, removes the folder. */
-  /** graceMs: how long each node gets to shut down on SIGTERM before SIGKILL (all nodes stop together). */
+  /**
+   * Stops every node (together) and the watchdog; with keepData false, removes the folder.
+   * graceMs: how long each node gets to shut down on SIGTERM before SIGKILL.
+   */
   async stop({ keepData = false, graceMs = 20_000 } = {}) {
     await Promise.all(this.state.nodes.map((n) => this.stopNode(n.id, graceMs)));
     if (this.state.watchdogPid !== null) signal(this.state.watchdogPid, 'SIGKILL');

@@ -72,6 +72,40 @@ abstract class ZstdContext {
     });
   }
 
+  /**
+   * Runs all of `data` through the stream with one "end" flush, into an output
+   * buffer of `first` bytes that doubles as needed up to `cap`. Returns the
+   * output if zstd took all the input and finished it within `cap` bytes;
+   * otherwise retires the stream and returns undefined.
+   */
+  protected run(data: Uint8Array, first: number, cap: number): Buffer | undefined {
+    const stream = this.stream;
+    const handle = stream._handle;
+    if (this.broken || handle === null) return this.retire();
+    let out = first <= this.out.length ? this.out : Buffer.allocUnsafe(first);
+    if (out.length <= MAX_KEPT_OUTPUT) this.out = out;
+    const state = stream._writeState;
+    let inOff = 0;
+    let outOff = 0;
+    for (;;) {
+      const view = out.length > cap ? out.subarray(0, cap) : out;
+      const inLen = data.length - inOff;
+      const outLen = view.length - outOff;
+      if (!writeOnce(stream, handle, data, inOff, view, outOff) || this.broken) return this.retire();
+      inOff += inLen - (state[1] as number);
+      outOff += outLen - (state[0] as number);
+      // Room left over: zstd has taken what it will and finished the frame (an unfinished one is an error on this
+      // flush). Input left over (bytes after a frame) is left to the one-shot call, to be handled as before.
+      if (outOff < view.length) return inOff === data.length ? Buffer.from(out.subarray(0, outOff)) : this.retire();
+      // Full at the cap (past a reader's limit): the one-shot call decides between that and an error in the frame.
+      if (view.length >= cap) return this.retire();
+      const bigger = Buffer.allocUnsafe(Math.min(cap, out.length * 2));
+      out.copy(bigger, 0, 0, outOff);
+      out = bigger;
+      if (out.length <= MAX_KEPT_OUTPUT) this.out = out;
+    }
+  }
+
   /** Stops using the stream (it may be inside a frame) and frees its zstd context now rather than at garbage collection. */
   protected retire(): undefined {
     if (!this.broken) {
@@ -107,32 +141,7 @@ export class ZstdFrameWriter extends ZstdContext {
 
   /** `data` as one complete zstd frame, or undefined if the stream failed (the caller then uses the one-shot call). */
   frame(data: Uint8Array): Buffer | undefined {
-    const stream = this.stream;
-    const handle = stream._handle;
-    if (this.broken || handle === null) return undefined;
-    const bound = compressBound(data.length) + 64;
-    let out = bound <= this.out.length ? this.out : Buffer.allocUnsafe(bound);
-    if (bound <= MAX_KEPT_OUTPUT) this.out = out;
-    const state = stream._writeState;
-    let inOff = 0;
-    let outOff = 0;
-    for (;;) {
-      const inLen = data.length - inOff;
-      const outLen = out.length - outOff;
-      if (this.broken || !writeOnce(stream, handle, data, inOff, out, outOff)) return this.retire();
-      inOff += inLen - (state[1] as number);
-      outOff += outLen - (state[0] as number);
-      // With room left over, zstd has taken all the input and written the whole frame; a full buffer may mean more is to come.
-      if (outOff < out.length) {
-        if (inOff === data.length) break;
-        return this.retire();
-      }
-      const bigger = Buffer.allocUnsafe(out.length * 2);
-      out.copy(bigger, 0, 0, outOff);
-      out = bigger;
-      if (out.length <= MAX_KEPT_OUTPUT) this.out = out;
-    }
-    return Buffer.from(out.subarray(0, outOff));
+    return this.run(data, compressBound(data.length) + 64, Infinity);
   }
 }
 
@@ -161,33 +170,9 @@ export class ZstdFrameReader extends ZstdContext {
    * inside a frame.
    */
   frames(data: Uint8Array, maxOutputBytes: number): Buffer | undefined {
-    const stream = this.stream;
-    const handle = stream._handle;
-    if (this.broken || handle === null || data.length === 0) return this.retire();
+    if (data.length === 0) return this.retire();
     // One byte past the limit shows whether the output would pass it.
     const cap = maxOutputBytes + 1;
-    const first = Math.min(cap, Math.max(65536, data.length * 4));
-    let out = first <= this.out.length ? this.out : Buffer.allocUnsafe(first);
-    if (out.length <= MAX_KEPT_OUTPUT) this.out = out;
-    const state = stream._writeState;
-    let inOff = 0;
-    let outOff = 0;
-    for (;;) {
-      const inLen = data.length - inOff;
-      const outLen = Math.min(out.length, cap) - outOff;
-      const view = out.length > cap ? out.subarray(0, cap) : out;
-      if (!writeOnce(stream, handle, data, inOff, view, outOff) || this.broken) return this.retire();
-      inOff += inLen - (state[1] as number);
-      outOff += outLen - (state[0] as number);
-      // Past the limit: the one-shot call decides between that and an error in the frame, as before.
-      if (outOff > maxOutputBytes) return this.retire();
-      // Room left over: the frames are complete (an unfinished one is an error on this flush). Input left over
-      // (bytes after a frame) is left to the one-shot call, to be handled as before.
-      if (outOff < view.length) return inOff === data.length ? Buffer.from(out.subarray(0, outOff)) : this.retire();
-      const bigger = Buffer.allocUnsafe(Math.min(cap, out.length * 2));
-      out.copy(bigger, 0, 0, outOff);
-      out = bigger;
-      if (out.length <= MAX_KEPT_OUTPUT) this.out = out;
-    }
+    return this.run(data, Math.min(cap, Math.max(65536, data.length * 4)), cap);
   }
 }

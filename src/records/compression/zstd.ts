@@ -77,7 +77,10 @@ function javaLevel3(z: ZstdZlib): Record<number, number> {
 
 /** The zstd parameters kafkawire compresses with at a level (node:zlib's `params` option). */
 export function zstdCompressParams(level: number = ZSTD_DEFAULT_LEVEL): Record<number, number> {
-  const z = requireZstd();
+  return paramsFor(requireZstd(), level);
+}
+
+function paramsFor(z: ZstdZlib, level: number): Record<number, number> {
   return level === ZSTD_DEFAULT_LEVEL ? javaLevel3(z) : { [z.constants.ZSTD_c_compressionLevel]: level };
 }
 
@@ -92,7 +95,7 @@ const streams = new Map<number, ZstdFrameWriter | null>();
 /** Compresses `data` into one zstd frame (level 3 as the Java producer compresses, unless another level is given). */
 export function zstdCompress(data: Uint8Array, level: number = ZSTD_DEFAULT_LEVEL): Buffer {
   const z = requireZstd();
-  const params = zstdCompressParams(level);
+  const params = paramsFor(z, level);
   let stream = streams.get(level);
   if (stream === undefined) {
     stream = ZstdFrameWriter.open(z, params);
