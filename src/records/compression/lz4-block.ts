@@ -26,6 +26,15 @@ const HASH_SHIFT = 32 - HASH_BITS;
 const HASH_MULTIPLIER = -1640531535; // 2654435761 as a signed 32-bit number
 /** After 2^SKIP_TRIGGER probes without a match the scan starts stepping faster. */
 const SKIP_TRIGGER = 6;
+/**
+ * Blocks longer than twice this are checked once the scan has passed this
+ * many bytes: if what they compressed to so far (the pending literals
+ * counted at one byte each) is no smaller than their input, the block is given
+ * up on (see lz4CompressBlock).
+ */
+export const LZ4_PROBE_BYTES = 4096;
+/** "No probe" (a small integer, so the scan's comparisons stay on small integers). */
+const NO_PROBE = 0x7fffffff;
 
 /** Largest output a block of `inputLength` bytes can compress to. */
 export function lz4BlockBound(inputLength: number): number {
@@ -104,6 +113,13 @@ function writeSequence(
  * bytes of room. `table` may hold entries from earlier blocks of the same
  * `src`; entries before `start` are ignored, so it never needs clearing
  * between blocks of one input.
+ *
+ * Returns -1 instead when the block's first LZ4_PROBE_BYTES did not shrink
+ * at all (blocks over twice that long only): the caller stores such a block
+ * as it is. Data that gives LZ4 nothing in its first 4 KiB (random bytes,
+ * random text over a small alphabet, data compressed already) almost never
+ * gives it anything in the rest of the block, which the caller would then
+ * store as it is anyway; stopping early spares scanning the other 60 KiB.
  */
 export function lz4CompressBlock(
   src: Uint8Array,
@@ -121,8 +137,14 @@ export function lz4CompressBlock(
   const matchEndLimit = end - LAST_LITERALS;
   let ip = start;
   let misses = 0;
+  const op0 = op;
+  let probeAt = end - start > 2 * LZ4_PROBE_BYTES ? start + LZ4_PROBE_BYTES : NO_PROBE;
 
   while (ip <= lastMatchStart) {
+    if (ip >= probeAt) {
+      if (op - op0 + (ip - anchor) >= ip - start) return -1;
+      probeAt = NO_PROBE;
+    }
     const sequence = view.getInt32(ip, true);
     const h = hashOf(sequence);
     // Table entries store position + 1, so 0 means empty.

@@ -7,6 +7,7 @@
  * "entries before the block start are ignored" amounts to.
  */
 import { instantiate, moduleBytes, op } from '../../codec/wasm-asm.js';
+import { LZ4_PROBE_BYTES } from './lz4-block.js';
 
 const TABLE = 0;
 const TABLE_BYTES = 4096 * 4;
@@ -97,6 +98,9 @@ const M_START = 11;
 const R_START = 12;
 const M_END = 13;
 const R_END = 14;
+const PROBE_AT = 15;
+const OUT0 = 16;
+const NO_PROBE = 0x7fffffff;
 
 /** The table slot's address for the 32-bit word on the stack. */
 const slotOf = (): number[] => [...op.const(HASH_MULTIPLIER), ...op.mul, ...op.const(20), ...op.shrU, ...op.const(2), ...op.shl];
@@ -108,8 +112,20 @@ function compress(): number[] {
     ...op.get(START), ...op.set(IP),
     ...op.get(END), ...op.const(12), ...op.sub, ...op.set(LAST_MATCH_START),
     ...op.get(END), ...op.const(5), ...op.sub, ...op.set(MATCH_END_LIMIT),
+    ...op.get(OUT), ...op.set(OUT0),
+    ...op.const(NO_PROBE), ...op.set(PROBE_AT),
+    ...op.get(END), ...op.get(START), ...op.sub, ...op.const(2 * LZ4_PROBE_BYTES), ...op.gtS,
+    ...op.if, ...op.get(START), ...op.const(LZ4_PROBE_BYTES), ...op.add, ...op.set(PROBE_AT), ...op.end,
     ...op.block, ...op.loop, // scan: depth 0 loop, 1 done
     ...op.get(IP), ...op.get(LAST_MATCH_START), ...op.gtS, ...op.brIf(1),
+    // The probe: give up (-1) on a block whose first LZ4_PROBE_BYTES did not shrink at all.
+    ...op.get(IP), ...op.get(PROBE_AT), ...op.geS,
+    ...op.if,
+    ...op.get(OUT), ...op.get(OUT0), ...op.sub, ...op.get(IP), ...op.get(ANCHOR), ...op.sub, ...op.add,
+    ...op.get(IP), ...op.get(START), ...op.sub, ...op.geS,
+    ...op.if, ...op.const(-1), ...op.return, ...op.end,
+    ...op.const(NO_PROBE), ...op.set(PROBE_AT),
+    ...op.end,
     ...op.get(IP), ...op.load(), ...op.set(SEQ),
     ...op.get(SEQ), ...slotOf(), ...op.set(SLOT),
     ...op.get(SLOT), ...op.load(TABLE), ...op.const(1), ...op.sub, ...op.set(REF),
@@ -178,11 +194,11 @@ function compress(): number[] {
   ];
 }
 
-/** The module: compress(start, end, out) -> out end, and writeSequence. */
+/** The module: compress(start, end, out) -> out end (or -1: given up on), and writeSequence. */
 export function lz4ModuleBytes(): Uint8Array {
   return moduleBytes(
     [
-      { params: 3, locals: 12, code: compress() },
+      { params: 3, locals: 14, code: compress() },
       { params: 5, locals: 4, code: writeSequence() },
     ],
     PAGES,
@@ -190,7 +206,7 @@ export function lz4ModuleBytes(): Uint8Array {
   );
 }
 
-/** Same contract as lz4CompressBlock for blocks up to LZ4_WASM_MAX_BLOCK bytes (no table: each block starts afresh). */
+/** Same contract as lz4CompressBlock (-1 included) for blocks up to LZ4_WASM_MAX_BLOCK bytes (no table: each block starts afresh). */
 export type Lz4BlockCompressor = (src: Uint8Array, start: number, end: number, dst: Uint8Array, op: number) => number;
 
 /** The WebAssembly block compressor, or null where WebAssembly cannot run. */
@@ -206,6 +222,7 @@ export function createWasmLz4(): Lz4BlockCompressor | null {
     table.fill(0);
     mem.set(src.subarray(start, end), SRC);
     const outEnd = run(SRC, SRC + n, DST);
+    if (outEnd < 0) return -1;
     dst.set(mem.subarray(DST, outEnd), at);
     return at + (outEnd - DST);
   };

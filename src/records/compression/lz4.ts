@@ -11,7 +11,9 @@
  * The Java client writes version 01, independent blocks, 64 KB maximum block
  * size (BD 0x40), and no content size, block checksums or content checksum;
  * blocks that do not shrink are stored uncompressed. lz4FrameCompress writes
- * exactly that layout by default.
+ * exactly that layout by default. It also stores a block as it is when the
+ * block compressor gives up on it after its first 4 KiB (see lz4CompressBlock),
+ * which the Java client would have compressed in full, only to store it anyway.
  *
  * Kafka's magic-0 message sets used a header checksum computed over the magic
  * number as well as the descriptor. `legacyHeaderChecksum` writes that form,
@@ -149,8 +151,9 @@ function frameCompress(data: Uint8Array, options: Lz4FrameWriteOptions, fast: Lz
     const blockStart = op + 4;
     let blockEnd = fast ? fast(data, start, end, out, blockStart) : lz4CompressBlock(data, start, end, out, blockStart, table);
     let sizeWord = blockEnd - blockStart;
-    // Like the Java client, store the block as it is when compressing did not shrink it.
-    if (sizeWord >= rawLength) {
+    // Like the Java client, store the block as it is when compressing did not shrink it
+    // (or was given up on: blockEnd -1).
+    if (blockEnd < 0 || sizeWord >= rawLength) {
       out.set(data.subarray(start, end), blockStart);
       blockEnd = blockStart + rawLength;
       sizeWord = (rawLength | UNCOMPRESSED_BIT) >>> 0;

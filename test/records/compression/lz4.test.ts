@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { KafkaProtocolError, UnsupportedCompressionError } from '../../../src/errors.js';
 import { lz4CompressorImplementation, lz4FrameCompress, lz4FrameCompressJs, lz4FrameDecompress } from '../../../src/records/compression/lz4.js';
 import { runChild, srcUrl } from '../../api/child.js';
-import { lz4DecompressBlock } from '../../../src/records/compression/lz4-block.js';
+import { LZ4_PROBE_BYTES, lz4BlockBound, lz4CompressBlock, lz4DecompressBlock, newLz4HashTable } from '../../../src/records/compression/lz4-block.js';
 import { xxhash32 } from '../../../src/records/compression/xxhash32.js';
 import { makeInput, pattern, random, words } from './data.js';
 import { expectThrow, fromHex } from './helpers.js';
@@ -165,6 +165,66 @@ describe('lz4 blocks we write', () => {
       }),
       { numRuns: 80 },
     );
+  });
+});
+
+/** Random capital letters: LZ4 finds only short matches in them, worth less than they cost. */
+function letters(n: number, seed: number): Buffer {
+  const bytes = random(n, seed);
+  for (let i = 0; i < n; i++) bytes[i] = 65 + (bytes[i]! % 26);
+  return bytes;
+}
+
+describe('giving up on a block that does not shrink', () => {
+  const compressBlock = (input: Uint8Array): number =>
+    lz4CompressBlock(input, 0, input.length, Buffer.alloc(lz4BlockBound(input.length)), 0, newLz4HashTable());
+
+  it('happens when the first 4 KiB of a block over 8 KiB did not shrink, and only then', () => {
+    // What the probe looks at, compressed as a block of its own, decides: the same matches up to there.
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2 * LZ4_PROBE_BYTES + 1, max: 65536 }),
+        fc.nat(),
+        fc.constantFrom('letters', 'random', 'words', 'mixed'),
+        (n, seed, kind) => {
+          const input =
+            kind === 'letters' ? letters(n, seed) : kind === 'random' ? random(n, seed) : kind === 'words' ? words(n, seed)
+              // Text for a while, then noise: where the text ends decides.
+              : Buffer.concat([words(seed % (2 * LZ4_PROBE_BYTES), seed), random(n, seed)]).subarray(0, n);
+          const end = compressBlock(input);
+          if (end === -1) {
+            // Given up on: its first 4 KiB (and a little more, up to the probe) compress to no less than they are.
+            const head = input.subarray(0, LZ4_PROBE_BYTES);
+            expect(compressBlock(head)).toBeGreaterThanOrEqual(head.length - 16);
+          } else {
+            expect(lz4FrameDecompress(lz4FrameCompress(input), LIMIT).equals(input)).toBe(true);
+          }
+          if (kind === 'letters' || kind === 'random') expect(end).toBe(-1);
+          if (kind === 'words') expect(end).toBeLessThan(input.length * 0.6);
+        },
+      ),
+      { numRuns: 120 },
+    );
+  });
+
+  it('never happens to blocks of 8 KiB or less, which are compressed whole', () => {
+    for (const n of [0, 1, 13, 4096, 4097, 2 * LZ4_PROBE_BYTES]) {
+      expect(compressBlock(random(n, n))).toBeGreaterThanOrEqual(n);
+    }
+  });
+
+  it('stores such a block as it is, the rest of the frame as usual, and the frame round-trips', () => {
+    // One block of letters, one of words: stored, then compressed. The JavaScript compressor agrees.
+    const input = Buffer.concat([letters(65536, 1), words(65536, 2)]);
+    const frame = lz4FrameCompress(input);
+    expect(blockLayout(frame).map(([stored]) => stored)).toEqual([true, false]);
+    expect(frame.equals(lz4FrameCompressJs(input))).toBe(true);
+    expect(lz4FrameDecompress(frame, LIMIT).equals(input)).toBe(true);
+  });
+
+  it('costs what it may: a block whose first 4 KiB is noise is stored even if the rest would compress', () => {
+    const input = Buffer.concat([random(LZ4_PROBE_BYTES + 100, 3), Buffer.alloc(60_000, 0x41)]);
+    expect(blockLayout(lz4FrameCompress(input))).toEqual([[true, input.length]]);
   });
 });
 
