@@ -20,6 +20,7 @@
 import { crc32c } from '../codec/crc32c.js';
 import { CorruptRecordError, KafkaConfigError, KafkaError, KafkaProtocolError, UnsupportedCompressionError } from '../errors.js';
 import { compressionTypeId, getCodec, type CompressionTypeName } from './compression/index.js';
+import { transientCompressOf } from './compression/codec.js';
 import {
   measureRecords,
   MIN_RECORD_SIZE,
@@ -157,6 +158,17 @@ function checkInt64(name: string, v: bigint): bigint {
   return v;
 }
 
+/** Largest buffer kept for the uncompressed records of a batch between calls. */
+const MAX_RAW_SCRATCH = 4 << 20;
+let rawScratchBuffer: Buffer | null = null;
+
+/** A buffer of exactly `size` bytes for records about to be compressed, valid until the next call. */
+function rawScratch(size: number): Buffer {
+  if (size > MAX_RAW_SCRATCH) return Buffer.allocUnsafe(size);
+  if (rawScratchBuffer === null || rawScratchBuffer.length < size) rawScratchBuffer = Buffer.allocUnsafe(Math.max(size, 65536));
+  return rawScratchBuffer.subarray(0, size);
+}
+
 /**
  * Encodes records into one v2 batch. The batch is written once into a buffer
  * of its exact size (for a compressed batch, the records first go to a buffer
@@ -187,12 +199,14 @@ export function encodeRecordBatch(records: readonly RecordInput[], options: Enco
   const last = records[records.length - 1];
   const lastOffsetDelta = options.lastOffsetDelta ?? (last === undefined ? -1 : (last.offsetDelta ?? records.length - 1));
 
-  let payload: Buffer | undefined;
+  let payload: Uint8Array | undefined;
   let payloadSize = plan.size;
   if (codec !== undefined) {
-    const raw = Buffer.allocUnsafe(plan.size);
+    // A built-in codec keeps nothing of its input, so the records go to a reused buffer.
+    const transient = transientCompressOf(codec);
+    const raw = transient ? rawScratch(plan.size) : Buffer.allocUnsafe(plan.size);
     writeRecords(raw, 0, records, plan);
-    payload = codec.compress(raw);
+    payload = transient ? transient(raw) : codec.compress(raw);
     payloadSize = payload.length;
   }
   if (payloadSize > 0x7fffffff - (BATCH_HEADER_SIZE - LOG_OVERHEAD)) {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Writer } from '../../src/codec/writer.js';
 import { KafkaConfigError } from '../../src/errors.js';
-import { zstdAvailable } from '../../src/records/compression/index.js';
+import { getCodec, lz4Codec, registerCodec, zstdAvailable, type CompressionCodec } from '../../src/records/compression/index.js';
 import {
   decodeRecordBatch,
   decodeRecords,
@@ -129,6 +129,44 @@ describe('v2 batches survive encode → decode', () => {
       }),
       { numRuns: 50 },
     );
+  });
+});
+
+describe('buffers the built-in codecs reuse between batches', () => {
+  it('leave every batch with its own bytes', () => {
+    const codecs = CODECS.filter((c) => c !== 'none' && (c !== 'zstd' || zstdAvailable()));
+    fc.assert(
+      fc.property(batchArb, batchArb, fc.constantFrom(...codecs), (a, b, compression) => {
+        const first = toCase(a);
+        const second = toCase(b);
+        const bytes = encodeRecordBatch(first.records, { ...first.options, compression });
+        const before = Buffer.from(bytes);
+        encodeRecordBatch(second.records, { ...second.options, compression });
+        expect(bytes.equals(before)).toBe(true);
+        const log = first.options.timestampType === 'log-append' ? Math.max(-1, ...first.records.map((r) => r.timestamp!)) : undefined;
+        const batch = decodeRecordBatch(bytes);
+        if (batch.control) throw new Error('a data batch decoded as a control batch');
+        expectSameRecords(batch.records, first.records, log);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('are not lent to a codec of the user\'s, even one copied from a built-in codec', () => {
+    const kept: Uint8Array[] = [];
+    const copy: CompressionCodec = { ...lz4Codec, compress: (data) => (kept.push(data), lz4Codec.compress(data)) };
+    const previous = registerCodec(copy);
+    try {
+      expect(getCodec('lz4')).toBe(copy);
+      encodeRecordBatch([{ value: Buffer.from('first batch') }], { compression: 'lz4' });
+      encodeRecordBatch([{ value: Buffer.from('second one') }], { compression: 'lz4' });
+      // Each call got its own input, which the second batch did not overwrite.
+      expect(kept).toHaveLength(2);
+      expect(Buffer.from(kept[0]!).includes('first batch')).toBe(true);
+      expect(Buffer.from(kept[1]!).includes('second one')).toBe(true);
+    } finally {
+      registerCodec(previous!);
+    }
   });
 });
 

@@ -43,6 +43,31 @@ export interface CompressionCodec {
   decompress(data: Uint8Array, maxOutputBytes: number): Buffer;
 }
 
+/**
+ * compress() for a caller that copies the result out at once: the result may
+ * be a view of memory the codec reuses on its next call, and the codec keeps
+ * no reference to its input, so the caller may reuse that too.
+ */
+export type TransientCompress = (data: Uint8Array) => Uint8Array;
+
+// Kept off the codec object: a user's copy of a built-in codec with its own compress() must not be bypassed.
+const transients = new WeakMap<CompressionCodec, TransientCompress>();
+
+/** Marks a built-in codec as also compressing through `compress` (see TransientCompress); returns the codec. */
+export function withTransientCompress(codec: CompressionCodec, compress: TransientCompress): CompressionCodec {
+  transients.set(codec, compress);
+  return codec;
+}
+
+/**
+ * The codec's TransientCompress, if it is a built-in one. encodeRecordBatch
+ * uses it to spare two fresh buffers per batch (V8 counts them as external
+ * memory, which makes it collect garbage more often).
+ */
+export function transientCompressOf(codec: CompressionCodec): TransientCompress | undefined {
+  return transients.get(codec);
+}
+
 const NAMES_BY_ID: readonly CompressionTypeName[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
 
 const registry = new Map<number, CompressionCodec>();

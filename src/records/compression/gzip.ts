@@ -5,7 +5,7 @@
  */
 import { constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib';
 import { KafkaConfigError } from '../../errors.js';
-import { checkMaxOutputBytes, malformedError, outputLimitError, type CompressionCodec } from './codec.js';
+import { checkMaxOutputBytes, malformedError, outputLimitError, withTransientCompress, type CompressionCodec } from './codec.js';
 
 export interface GzipCodecOptions {
   /** zlib level 1 (fastest) to 9 (smallest); default is zlib's default (6), as Java's Deflater. */
@@ -44,12 +44,9 @@ export function createGzipCodec(options: GzipCodecOptions = {}): CompressionCode
   if (level !== undefined && !(Number.isInteger(level) && level >= zlibConstants.Z_BEST_SPEED && level <= zlibConstants.Z_BEST_COMPRESSION)) {
     throw new KafkaConfigError(`gzip: level must be an integer from 1 to 9, got ${String(level)}`);
   }
-  return {
-    id: 1,
-    name: 'gzip',
-    compress: (data) => gzipCompress(data, level),
-    decompress: (data, maxOutputBytes) => gzipDecompress(data, maxOutputBytes),
-  };
+  const compress = (data: Uint8Array): Buffer => gzipCompress(data, level);
+  // A fresh buffer each time, and zlib keeps nothing of the input.
+  return withTransientCompress({ id: 1, name: 'gzip', compress, decompress: (data, maxOutputBytes) => gzipDecompress(data, maxOutputBytes) }, compress);
 }
 
 /** The built-in gzip codec at zlib's default level. */

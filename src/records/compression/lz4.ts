@@ -25,6 +25,7 @@ import {
   checkMaxOutputBytes,
   malformedError,
   outputLimitError,
+  withTransientCompress,
   type CompressionCodec,
 } from './codec.js';
 import { lz4BlockBound, lz4CompressBlock, lz4DecompressBlock, newLz4HashTable } from './lz4-block.js';
@@ -102,15 +103,39 @@ export function lz4CompressorImplementation(): 'wasm' | 'js' {
 
 /** Compresses `data` into one LZ4 frame. */
 export function lz4FrameCompress(data: Uint8Array, options: Lz4FrameWriteOptions = {}): Buffer {
-  return frameCompress(data, options, (options.blockMaxSize ?? 65536) <= LZ4_WASM_MAX_BLOCK ? wasmCompressor() : null);
+  return frameCompress(data, options, fastFor(options), Buffer.allocUnsafe);
+}
+
+/** lz4FrameCompress into a buffer reused by the next call: the result is valid until then. */
+export function lz4FrameCompressTransient(data: Uint8Array, options: Lz4FrameWriteOptions = {}): Buffer {
+  return frameCompress(data, options, fastFor(options), scratchOf);
 }
 
 /** lz4FrameCompress through the JavaScript block compressor only (the fallback, and an oracle for tests). */
 export function lz4FrameCompressJs(data: Uint8Array, options: Lz4FrameWriteOptions = {}): Buffer {
-  return frameCompress(data, options, null);
+  return frameCompress(data, options, null, Buffer.allocUnsafe);
 }
 
-function frameCompress(data: Uint8Array, options: Lz4FrameWriteOptions, fast: Lz4BlockCompressor | null): Buffer {
+function fastFor(options: Lz4FrameWriteOptions): Lz4BlockCompressor | null {
+  return (options.blockMaxSize ?? 65536) <= LZ4_WASM_MAX_BLOCK ? wasmCompressor() : null;
+}
+
+/** Largest output buffer kept between lz4FrameCompressTransient calls. */
+const MAX_SCRATCH = 4 << 20;
+let scratch: Buffer | null = null;
+
+function scratchOf(size: number): Buffer {
+  if (size > MAX_SCRATCH) return Buffer.allocUnsafe(size);
+  if (scratch === null || scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, 65536));
+  return scratch;
+}
+
+function frameCompress(
+  data: Uint8Array,
+  options: Lz4FrameWriteOptions,
+  fast: Lz4BlockCompressor | null,
+  allocate: (size: number) => Buffer,
+): Buffer {
   const blockMax = options.blockMaxSize ?? 65536;
   let bdCode: number | undefined;
   for (const [code, size] of BLOCK_SIZE_CODES) if (size === blockMax) bdCode = code;
@@ -125,7 +150,7 @@ function frameCompress(data: Uint8Array, options: Lz4FrameWriteOptions, fast: Lz
   const perBlockOverhead = 4 + (blockChecksum ? 4 : 0);
   const bound =
     7 + (contentSize ? 8 : 0) + blockCount * perBlockOverhead + lz4BlockBound(data.length) + blockCount * 16 + 4 + 4;
-  const out = Buffer.allocUnsafe(bound);
+  const out = allocate(bound);
 
   writeU32LE(out, 0, LZ4_FRAME_MAGIC);
   out[4] =
@@ -343,12 +368,15 @@ export interface Lz4CodecOptions extends Lz4FrameWriteOptions {
 /** An LZ4 codec with the given frame options (the defaults write what Kafka's Java client writes). */
 export function createLz4Codec(options: Lz4CodecOptions = {}): CompressionCodec {
   const readOptions: Lz4FrameReadOptions = { legacyHeaderChecksum: options.legacyHeaderChecksum === true };
-  return {
-    id: 3,
-    name: 'lz4',
-    compress: (data) => lz4FrameCompress(data, options),
-    decompress: (data, maxOutputBytes) => lz4FrameDecompress(data, maxOutputBytes, readOptions),
-  };
+  return withTransientCompress(
+    {
+      id: 3,
+      name: 'lz4',
+      compress: (data) => lz4FrameCompress(data, options),
+      decompress: (data, maxOutputBytes) => lz4FrameDecompress(data, maxOutputBytes, readOptions),
+    },
+    (data) => lz4FrameCompressTransient(data, options),
+  );
 }
 
 /** The built-in LZ4 codec, writing frames as Kafka's Java client does. */

@@ -18,7 +18,7 @@
  */
 import * as snappyjs from 'snappyjs';
 import { KafkaConfigError } from '../../errors.js';
-import { checkMaxOutputBytes, malformedError, outputLimitError, type CompressionCodec } from './codec.js';
+import { checkMaxOutputBytes, malformedError, outputLimitError, withTransientCompress, type CompressionCodec } from './codec.js';
 
 /** snappy-java's stream magic. */
 export const XERIAL_MAGIC: Readonly<Uint8Array> = Uint8Array.of(0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00);
@@ -196,12 +196,9 @@ export function createSnappyCodec(options: SnappyCodecOptions = {}): Compression
   if (framing !== 'xerial' && framing !== 'raw') {
     throw new KafkaConfigError(`snappy: framing must be "xerial" or "raw", got ${String(framing)}`);
   }
-  return {
-    id: 2,
-    name: 'snappy',
-    compress: framing === 'xerial' ? snappyCompressXerial : snappyCompressRaw,
-    decompress: snappyDecompress,
-  };
+  const compress = framing === 'xerial' ? snappyCompressXerial : snappyCompressRaw;
+  // A fresh buffer each time, and snappyjs keeps nothing of the input.
+  return withTransientCompress({ id: 2, name: 'snappy', compress, decompress: snappyDecompress }, compress);
 }
 
 /** The built-in snappy codec, writing snappy-java's stream format as the Java client does. */

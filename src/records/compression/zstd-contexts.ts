@@ -76,9 +76,10 @@ abstract class ZstdContext {
    * Runs all of `data` through the stream with one "end" flush, into an output
    * buffer of `first` bytes that doubles as needed up to `cap`. Returns the
    * output if zstd took all the input and finished it within `cap` bytes;
-   * otherwise retires the stream and returns undefined.
+   * otherwise retires the stream and returns undefined. With `transient`, the
+   * output is a view of the kept buffer, valid until the next call.
    */
-  protected run(data: Uint8Array, first: number, cap: number): Buffer | undefined {
+  protected run(data: Uint8Array, first: number, cap: number, transient = false): Buffer | undefined {
     const stream = this.stream;
     const handle = stream._handle;
     if (this.broken || handle === null) return this.retire();
@@ -96,7 +97,11 @@ abstract class ZstdContext {
       outOff += outLen - (state[0] as number);
       // Room left over: zstd has taken what it will and finished the frame (an unfinished one is an error on this
       // flush). Input left over (bytes after a frame) is left to the one-shot call, to be handled as before.
-      if (outOff < view.length) return inOff === data.length ? Buffer.from(out.subarray(0, outOff)) : this.retire();
+      if (outOff < view.length) {
+        if (inOff !== data.length) return this.retire();
+        const frames = out.subarray(0, outOff);
+        return transient && out === this.out ? frames : Buffer.from(frames);
+      }
       // Full at the cap (past a reader's limit): the one-shot call decides between that and an error in the frame.
       if (view.length >= cap) return this.retire();
       const bigger = Buffer.allocUnsafe(Math.min(cap, out.length * 2));
@@ -139,9 +144,12 @@ export class ZstdFrameWriter extends ZstdContext {
     }
   }
 
-  /** `data` as one complete zstd frame, or undefined if the stream failed (the caller then uses the one-shot call). */
-  frame(data: Uint8Array): Buffer | undefined {
-    return this.run(data, compressBound(data.length) + 64, Infinity);
+  /**
+   * `data` as one complete zstd frame, or undefined if the stream failed (the
+   * caller then uses the one-shot call). `transient`: see run().
+   */
+  frame(data: Uint8Array, transient = false): Buffer | undefined {
+    return this.run(data, compressBound(data.length) + 64, Infinity, transient);
   }
 }
 

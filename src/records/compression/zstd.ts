@@ -6,7 +6,7 @@
  */
 import * as zlib from 'node:zlib';
 import { KafkaConfigError, UnsupportedCompressionError } from '../../errors.js';
-import { checkMaxOutputBytes, malformedError, outputLimitError, type CompressionCodec } from './codec.js';
+import { checkMaxOutputBytes, malformedError, outputLimitError, withTransientCompress, type CompressionCodec } from './codec.js';
 import { ZstdFrameReader, ZstdFrameWriter } from './zstd-contexts.js';
 
 /** The zstd part of node:zlib, which @types/node for Node 20 does not declare. */
@@ -92,8 +92,12 @@ export function zstdReusesStream(level: number = ZSTD_DEFAULT_LEVEL): boolean {
 /** One frame writer per level (null: this Node.js's zstd stream is not usable that way, so the one-shot call is used). */
 const streams = new Map<number, ZstdFrameWriter | null>();
 
-/** Compresses `data` into one zstd frame (level 3 as the Java producer compresses, unless another level is given). */
-export function zstdCompress(data: Uint8Array, level: number = ZSTD_DEFAULT_LEVEL): Buffer {
+/**
+ * Compresses `data` into one zstd frame (level 3 as the Java producer
+ * compresses, unless another level is given). `transient`: the result may be
+ * a view of the level's kept output buffer, valid until its next call.
+ */
+export function zstdCompress(data: Uint8Array, level: number = ZSTD_DEFAULT_LEVEL, transient = false): Buffer {
   const z = requireZstd();
   const params = paramsFor(z, level);
   let stream = streams.get(level);
@@ -101,7 +105,7 @@ export function zstdCompress(data: Uint8Array, level: number = ZSTD_DEFAULT_LEVE
     stream = ZstdFrameWriter.open(z, params);
     streams.set(level, stream);
   }
-  const frame = stream?.frame(data);
+  const frame = stream?.frame(data, transient);
   if (frame !== undefined) return frame;
   streams.set(level, null);
   return z.zstdCompressSync(data, { params });
@@ -145,12 +149,10 @@ export function createZstdCodec(options: ZstdCodecOptions = {}): CompressionCode
   if (level !== undefined && !(Number.isInteger(level) && level >= -131072 && level <= 22)) {
     throw new KafkaConfigError(`zstd: level must be an integer from -131072 to 22, got ${String(level)}`);
   }
-  return {
-    id: 4,
-    name: 'zstd',
-    compress: (data) => zstdCompress(data, level),
-    decompress: (data, maxOutputBytes) => zstdDecompress(data, maxOutputBytes),
-  };
+  return withTransientCompress(
+    { id: 4, name: 'zstd', compress: (data) => zstdCompress(data, level), decompress: (data, maxOutputBytes) => zstdDecompress(data, maxOutputBytes) },
+    (data) => zstdCompress(data, level, true),
+  );
 }
 
 /** The built-in zstd codec at zstd's default level. */
