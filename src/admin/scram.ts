@@ -1,7 +1,7 @@
 // SCRAM credentials: describe and alter (upsert with a password, or delete).
 import { describeValue } from '../config-checks.js';
-import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { KafkaConfigError } from '../errors.js';
+import { nodeCrypto } from '../lazy-builtins.js';
 import { ErrorCode, errorFor } from '../messages/error-codes.js';
 import type { AlterUserScramCredentialsResponse, DescribeUserScramCredentialsResponse } from '../messages/generated/index.js';
 import type { AdminContext } from './context.js';
@@ -46,7 +46,7 @@ export type ScramAlteration =
 /** SaltedPassword = Hi(password, salt, i) of RFC 5802, which the broker stores. */
 function saltedPassword(password: string, salt: Uint8Array, iterations: number, m: ScramMechanism): Buffer {
   const { hash, bytes } = MECHANISMS[m];
-  return pbkdf2Sync(Buffer.from(password, 'utf8'), salt, iterations, bytes, hash);
+  return nodeCrypto().pbkdf2Sync(Buffer.from(password, 'utf8'), salt, iterations, bytes, hash);
 }
 
 export async function alterUserScramCredentials(ctx: AdminContext, alterations: ScramAlteration[], opts: CallOptions = {}): Promise<Array<UserResult<void>>> {
@@ -60,7 +60,7 @@ export async function alterUserScramCredentials(ctx: AdminContext, alterations: 
     } else {
       const iterations = a.iterations ?? 4096;
       if (!(iterations >= 4096)) throw new KafkaConfigError(`SCRAM iterations must be at least 4096 (the broker's minimum), got ${iterations}`);
-      const salt = a.salt ?? randomBytes(32);
+      const salt = a.salt ?? nodeCrypto().randomBytes(32);
       upsertions.push({ name: a.user, mechanism: m.code, iterations, salt, saltedPassword: saltedPassword(a.password, salt, iterations, a.mechanism) });
     }
   }

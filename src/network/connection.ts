@@ -1,6 +1,6 @@
 import dns from 'node:dns/promises';
 import net from 'node:net';
-import tls from 'node:tls';
+import type tls from 'node:tls';
 import createDebug from 'debug';
 import { Writer } from '../codec/writer.js';
 import { KafkaAuthenticationError, KafkaConnectionError, KafkaError, KafkaProtocolError, KafkaTimeoutError, KafkaTlsError } from '../errors.js';
@@ -11,6 +11,7 @@ import { api as apiNamed, isLoaded, loadApi, type ApiDefinition, type ApiName } 
 import { formatAddress } from './address.js';
 import { FrameReader } from './frame-reader.js';
 import { reauthDelayMs, runSaslExchange, systemReauthClock, validateSaslOptions, type ReauthClock, type SaslOptions, type SaslTransport } from './sasl/index.js';
+import { nodeTls } from '../lazy-builtins.js';
 import { tlsFailureError } from './tls.js';
 
 export type { ReauthClock };
@@ -248,7 +249,7 @@ export class Connection {
     return new Promise((resolve, reject) => {
       const t = this.opts.tls;
       const sock: net.Socket = t
-        ? tls.connect({ host: ip, port: this.opts.port, servername: net.isIP(this.opts.host) ? undefined : this.opts.host, ...(t === true ? {} : t) })
+        ? nodeTls().connect({ host: ip, port: this.opts.port, servername: net.isIP(this.opts.host) ? undefined : this.opts.host, ...(t === true ? {} : t) })
         : net.connect({ host: ip, port: this.opts.port });
       const ready = t ? 'secureConnect' : 'connect';
       // With TLS, an error after the TCP connect is a TLS problem, not a network one.

@@ -12,7 +12,7 @@
  *                  ▲          │
  *                  └─ fenced ◀┘  (FENCED_MEMBER_EPOCH / UNKNOWN_MEMBER_ID: rejoin with epoch 0)
  */
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../../lazy-builtins.js';
 import createDebug from 'debug';
 import type { Metadata } from '../../cluster/metadata.js';
 import { KafkaConfigError, KafkaError, UnsupportedVersionError } from '../../errors.js';
@@ -46,7 +46,7 @@ export const NO_SHARE_GROUPS =
 /** A Kafka UUID in its text form (URL-safe base64 of 16 random bytes, not starting with '-'), as Java's Uuid.randomUuid(). */
 export function newMemberId(): string {
   for (;;) {
-    const id = randomBytes(16).toString('base64url');
+    const id = nodeCrypto().randomBytes(16).toString('base64url');
     if (!id.startsWith('-')) return id;
   }
 }

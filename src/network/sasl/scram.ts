@@ -4,7 +4,7 @@
 // which is checked so that a broker that does not know the password cannot
 // pass itself off as the real one). The password is used as UTF-8 bytes,
 // without SASLprep, which is what Kafka's own implementation does.
-import crypto from 'node:crypto';
+import { nodeCrypto } from '../../lazy-builtins.js';
 import { SaslMechanismError, type SaslMechanismSession } from './index.js';
 
 export type ScramMechanism = 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
@@ -26,7 +26,7 @@ export function escapeUsername(name: string): string {
 
 /** A printable nonce without commas: base64 of random bytes. */
 export function randomNonce(): string {
-  return crypto.randomBytes(24).toString('base64');
+  return nodeCrypto().randomBytes(24).toString('base64');
 }
 
 /** Splits "a=1,b=2" into attributes; throws on anything that is not name=value. */
@@ -49,10 +49,10 @@ interface Keys {
 /** RFC 5802 §3: the proof the client sends and the signature the server must answer with. */
 export function scramKeys(mechanism: ScramMechanism, password: string, salt: Buffer, iterations: number, authMessage: string): Keys {
   const { algorithm, bytes } = HASH[mechanism];
-  const hmac = (key: Buffer, data: string) => crypto.createHmac(algorithm, key).update(data, 'utf8').digest();
-  const salted = crypto.pbkdf2Sync(Buffer.from(password, 'utf8'), salt, iterations, bytes, algorithm);
+  const hmac = (key: Buffer, data: string) => nodeCrypto().createHmac(algorithm, key).update(data, 'utf8').digest();
+  const salted = nodeCrypto().pbkdf2Sync(Buffer.from(password, 'utf8'), salt, iterations, bytes, algorithm);
   const clientKey = hmac(salted, 'Client Key');
-  const storedKey = crypto.createHash(algorithm).update(clientKey).digest();
+  const storedKey = nodeCrypto().createHash(algorithm).update(clientKey).digest();
   const clientSignature = hmac(storedKey, authMessage);
   const clientProof = Buffer.alloc(bytes);
   for (let i = 0; i < bytes; i++) clientProof[i] = (clientKey[i] as number) ^ (clientSignature[i] as number);
@@ -107,7 +107,7 @@ export function scramSession(mechanism: ScramMechanism, username: string, passwo
         if (error !== undefined) throw new SaslMechanismError(`the broker's SCRAM server-final message reports an error: ${error}`);
         const verifier = attrs.get('v');
         const got = verifier === undefined ? Buffer.alloc(0) : Buffer.from(verifier, 'base64');
-        if (!expected || got.length !== expected.length || !crypto.timingSafeEqual(got, expected)) {
+        if (!expected || got.length !== expected.length || !nodeCrypto().timingSafeEqual(got, expected)) {
           throw new SaslMechanismError(
             'the broker\'s SCRAM server signature does not match: it did not prove it knows the password, so it may not be the real broker',
           );

@@ -3,7 +3,7 @@
  * plain GZIPOutputStream stream; node:zlib reads and writes the same format,
  * including streams of several gzip members.
  */
-import { constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib';
+import { nodeZlib } from '../../lazy-builtins.js';
 import { KafkaConfigError } from '../../errors.js';
 import { checkMaxOutputBytes, malformedError, outputLimitError, withTransientCompress, type CompressionCodec } from './codec.js';
 
@@ -18,7 +18,7 @@ function isBufferTooLarge(err: unknown): boolean {
 
 /** Gzips `data`. */
 export function gzipCompress(data: Uint8Array, level?: number): Buffer {
-  return gzipSync(data, level === undefined ? {} : { level });
+  return nodeZlib().gzipSync(data, level === undefined ? {} : { level });
 }
 
 /** Gunzips `data`, refusing to produce more than `maxOutputBytes` bytes. */
@@ -28,7 +28,7 @@ export function gzipDecompress(data: Uint8Array, maxOutputBytes: number): Buffer
   try {
     // zlib stops inflating once the output would pass maxOutputLength, so a
     // small hostile input cannot make it allocate more. It needs at least 1.
-    out = gunzipSync(data, { maxOutputLength: Math.max(1, maxOutputBytes) });
+    out = nodeZlib().gunzipSync(data, { maxOutputLength: Math.max(1, maxOutputBytes) });
   } catch (err) {
     if (isBufferTooLarge(err)) throw outputLimitError('gzip', maxOutputBytes);
     const detail = err instanceof Error ? err.message : String(err);
@@ -41,7 +41,7 @@ export function gzipDecompress(data: Uint8Array, maxOutputBytes: number): Buffer
 /** A gzip codec writing at the given level. */
 export function createGzipCodec(options: GzipCodecOptions = {}): CompressionCodec {
   const { level } = options;
-  if (level !== undefined && !(Number.isInteger(level) && level >= zlibConstants.Z_BEST_SPEED && level <= zlibConstants.Z_BEST_COMPRESSION)) {
+  if (level !== undefined && !(Number.isInteger(level) && level >= 1 && level <= 9)) {
     throw new KafkaConfigError(`gzip: level must be an integer from 1 to 9, got ${String(level)}`);
   }
   const compress = (data: Uint8Array): Buffer => gzipCompress(data, level);

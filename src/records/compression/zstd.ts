@@ -4,8 +4,8 @@
  * is what node:zlib reads and writes. On an older Node.js every call throws
  * UnsupportedCompressionError naming the versions involved.
  */
-import * as zlib from 'node:zlib';
 import { KafkaConfigError, UnsupportedCompressionError } from '../../errors.js';
+import { nodeZlib } from '../../lazy-builtins.js';
 import { checkMaxOutputBytes, malformedError, outputLimitError, withTransientCompress, type CompressionCodec } from './codec.js';
 import { ZstdFrameReader, ZstdFrameWriter } from './zstd-contexts.js';
 
@@ -18,14 +18,15 @@ export interface ZstdZlib {
   constants: Record<'ZSTD_c_compressionLevel' | 'ZSTD_c_windowLog' | 'ZSTD_c_hashLog' | 'ZSTD_c_chainLog' | 'ZSTD_c_searchLog' | 'ZSTD_c_minMatch' | 'ZSTD_c_targetLength' | 'ZSTD_c_strategy' | 'ZSTD_dfast', number>;
 }
 
-const zstdZlib = zlib as unknown as Partial<ZstdZlib>;
+const zstdZlib = (): Partial<ZstdZlib> => nodeZlib() as unknown as Partial<ZstdZlib>;
 
 /** The Node.js releases whose node:zlib has zstd. */
 export const ZSTD_NODE_REQUIREMENT = 'Node.js 22.15.0 or later (or 23.8.0 or later)';
 
 /** Whether this Node.js can compress and decompress zstd. */
 export function zstdAvailable(): boolean {
-  return typeof zstdZlib.zstdCompressSync === 'function' && typeof zstdZlib.zstdDecompressSync === 'function';
+  const z = zstdZlib();
+  return typeof z.zstdCompressSync === 'function' && typeof z.zstdDecompressSync === 'function';
 }
 
 function requireZstd(): ZstdZlib {
@@ -34,7 +35,7 @@ function requireZstd(): ZstdZlib {
       `zstd compression needs ${ZSTD_NODE_REQUIREMENT}; this is Node.js ${process.version}`,
     );
   }
-  return zstdZlib as ZstdZlib;
+  return zstdZlib() as ZstdZlib;
 }
 
 export interface ZstdCodecOptions {
