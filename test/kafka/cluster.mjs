@@ -99,7 +99,7 @@ const CONTROLLER_OFFSET = 9;
 
 /**
  * @typedef {{ id: number, ports: Record<string, number>, controllerPort: number, propsFile: string, logFile: string, pidFile: string }} NodeInfo
- * @typedef {{ version: string, libs: string, dir: string, clusterId: string, listeners: string[], nodes: NodeInfo[], ownerPid: number | null, watchdogPid: number | null, autoCreateTopics?: boolean, advertise?: Record<number, Record<string, string>> }} ClusterState
+ * @typedef {{ version: string, libs: string, dir: string, clusterId: string, listeners: string[], nodes: NodeInfo[], ownerPid: number | null, watchdogPid: number | null, autoCreateTopics?: boolean, advertise?: Record<number, Record<string, string>>, brokerProps?: string[] }} ClusterState
  */
 
 /** True when a process with that pid exists and is not a zombie. */
@@ -175,6 +175,7 @@ function nodeProperties(state, node) {
     'num.io.threads=4',
   ];
   for (const l of state.listeners) lines.push(...(LISTENER_KINDS[l]?.props(state.dir) ?? []));
+  lines.push(...(state.brokerProps ?? []));
   return lines.join('\n') + '\n';
 }
 
@@ -381,7 +382,8 @@ function startWatchdog(dir, ownerPid) {
  * Formats storage for `nodes` KRaft nodes and starts them.
  * `advertise` makes a node advertise another host:port on a listener than the one it listens on, e.g. `{ 1: { SSL: '127.0.0.1:1' } }`
  * (never on the first listener, which the brokers use between themselves).
- * @param {{ nodes?: number, version?: string, basePort?: number, listeners?: string[], dir?: string, ownerPid?: number | null, detached?: boolean, autoCreateTopics?: boolean, advertise?: Record<number, Record<string, string>>, log?: (m: string) => void }} [opts]
+ * `brokerProps` are extra `key=value` lines for every node's properties (they come last, so they win).
+ * @param {{ nodes?: number, version?: string, basePort?: number, listeners?: string[], dir?: string, ownerPid?: number | null, detached?: boolean, autoCreateTopics?: boolean, advertise?: Record<number, Record<string, string>>, brokerProps?: string[], log?: (m: string) => void }} [opts]
  */
 export async function startCluster(opts = {}) {
   const { nodes = 3, basePort = 19092, listeners = ['PLAINTEXT'], ownerPid = process.pid, detached = false, autoCreateTopics = false } = opts;
@@ -392,7 +394,7 @@ export async function startCluster(opts = {}) {
   const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kafkawire-cluster-'));
   fs.mkdirSync(dir, { recursive: true });
   /** @type {ClusterState} */
-  const state = { version, libs, dir, clusterId: newClusterId(), listeners, nodes: [], ownerPid, watchdogPid: null, autoCreateTopics, ...(opts.advertise ? { advertise: opts.advertise } : {}) };
+  const state = { version, libs, dir, clusterId: newClusterId(), listeners, nodes: [], ownerPid, watchdogPid: null, autoCreateTopics, ...(opts.advertise ? { advertise: opts.advertise } : {}), ...(opts.brokerProps ? { brokerProps: opts.brokerProps } : {}) };
   for (let i = 0; i < nodes; i++) {
     const id = i + 1;
     const base = basePort + i * 10;
