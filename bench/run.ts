@@ -73,6 +73,10 @@ async function runWorkload(w: Workload, clients: BenchClient[], bootstrap: strin
     if (topics.size > 0) await createTopics(bootstrap, nodes, [warmTopic, ...topics.values()], PARTITIONS);
   }
   const shared = w.kind === 'consume' || w.kind === 'group' ? await dataTopic() : null;
+  const drop = async (topic: string): Promise<void> => {
+    const why = await deleteTopic(bootstrap, topic);
+    if (why !== null) log(`${w.id}: could not delete ${topic} after the run (${why}); its data stays`);
+  };
   const warmer = active[0];
   if (warmer !== undefined) {
     // On a fresh broker, the runs of the first seconds measured up to 3x slower than later ones, whichever client
@@ -87,7 +91,7 @@ async function runWorkload(w: Workload, clients: BenchClient[], bootstrap: strin
       if (isShuttingDown()) throw e;
       log(`${w.id} ${nodes}n warm-up with ${warmer.label} failed (the runs go on): ${(e as Error).message}`);
     }
-    if (shared === null) await deleteTopic(bootstrap, topic);
+    if (shared === null) await drop(topic);
   }
   const samples = new Map<string, Sample[]>();
   const failures = new Map<string, string>();
@@ -106,10 +110,7 @@ async function runWorkload(w: Workload, clients: BenchClient[], bootstrap: strin
         failures.set(c.label, (e as Error).message);
         log(`${w.id} ${nodes}n ${c.label} FAILED: ${(e as Error).message}`);
       }
-      if (shared === null) {
-        const why = await deleteTopic(bootstrap, topic);
-        if (why !== null) log(`${w.id}: could not delete ${topic} after the run (${why}); its data stays`);
-      }
+      if (shared === null) await drop(topic);
     }
   }
   return clients.map((c): Row => {

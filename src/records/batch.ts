@@ -20,6 +20,7 @@
 import { crc32c } from '../codec/crc32c.js';
 import { CorruptRecordError, KafkaConfigError, KafkaError, KafkaProtocolError, UnsupportedCompressionError } from '../errors.js';
 import { compressionTypeId, getCodec, type CompressionTypeName } from './compression/index.js';
+import { KeptBuffer } from '../codec/kept-buffer.js';
 import { transientCompressOf } from './compression/codec.js';
 import {
   measureRecords,
@@ -158,16 +159,8 @@ function checkInt64(name: string, v: bigint): bigint {
   return v;
 }
 
-/** Largest buffer kept for the uncompressed records of a batch between calls. */
-const MAX_RAW_SCRATCH = 4 << 20;
-let rawScratchBuffer: Buffer | null = null;
-
-/** A buffer of exactly `size` bytes for records about to be compressed, valid until the next call. */
-function rawScratch(size: number): Buffer {
-  if (size > MAX_RAW_SCRATCH) return Buffer.allocUnsafe(size);
-  if (rawScratchBuffer === null || rawScratchBuffer.length < size) rawScratchBuffer = Buffer.allocUnsafe(Math.max(size, 65536));
-  return rawScratchBuffer.subarray(0, size);
-}
+/** Where a batch's records go before a built-in codec compresses them. */
+const recordsToCompress = new KeptBuffer();
 
 /**
  * Encodes records into one v2 batch. The batch is written once into a buffer
@@ -204,7 +197,7 @@ export function encodeRecordBatch(records: readonly RecordInput[], options: Enco
   if (codec !== undefined) {
     // A built-in codec keeps nothing of its input, so the records go to a reused buffer.
     const transient = transientCompressOf(codec);
-    const raw = transient ? rawScratch(plan.size) : Buffer.allocUnsafe(plan.size);
+    const raw = transient ? recordsToCompress.take(plan.size) : Buffer.allocUnsafe(plan.size);
     writeRecords(raw, 0, records, plan);
     payload = transient ? transient(raw) : codec.compress(raw);
     payloadSize = payload.length;

@@ -34,7 +34,7 @@ const SKIP_TRIGGER = 6;
  */
 export const LZ4_PROBE_BYTES = 4096;
 /** "No probe" (a small integer, so the scan's comparisons stay on small integers). */
-const NO_PROBE = 0x7fffffff;
+export const LZ4_NO_PROBE = 0x7fffffff;
 
 /** Largest output a block of `inputLength` bytes can compress to. */
 export function lz4BlockBound(inputLength: number): number {
@@ -138,12 +138,12 @@ export function lz4CompressBlock(
   let ip = start;
   let misses = 0;
   const op0 = op;
-  let probeAt = end - start > 2 * LZ4_PROBE_BYTES ? start + LZ4_PROBE_BYTES : NO_PROBE;
+  let probeAt = end - start > 2 * LZ4_PROBE_BYTES ? start + LZ4_PROBE_BYTES : LZ4_NO_PROBE;
 
   while (ip <= lastMatchStart) {
     if (ip >= probeAt) {
       if (op - op0 + (ip - anchor) >= ip - start) return -1;
-      probeAt = NO_PROBE;
+      probeAt = LZ4_NO_PROBE;
     }
     const sequence = view.getInt32(ip, true);
     const h = hashOf(sequence);

@@ -7,7 +7,7 @@
  * "entries before the block start are ignored" amounts to.
  */
 import { instantiate, moduleBytes, op } from '../../codec/wasm-asm.js';
-import { LZ4_PROBE_BYTES } from './lz4-block.js';
+import { LZ4_NO_PROBE, LZ4_PROBE_BYTES } from './lz4-block.js';
 
 const TABLE = 0;
 const TABLE_BYTES = 4096 * 4;
@@ -100,7 +100,6 @@ const M_END = 13;
 const R_END = 14;
 const PROBE_AT = 15;
 const OUT0 = 16;
-const NO_PROBE = 0x7fffffff;
 
 /** The table slot's address for the 32-bit word on the stack. */
 const slotOf = (): number[] => [...op.const(HASH_MULTIPLIER), ...op.mul, ...op.const(20), ...op.shrU, ...op.const(2), ...op.shl];
@@ -113,7 +112,7 @@ function compress(): number[] {
     ...op.get(END), ...op.const(12), ...op.sub, ...op.set(LAST_MATCH_START),
     ...op.get(END), ...op.const(5), ...op.sub, ...op.set(MATCH_END_LIMIT),
     ...op.get(OUT), ...op.set(OUT0),
-    ...op.const(NO_PROBE), ...op.set(PROBE_AT),
+    ...op.const(LZ4_NO_PROBE), ...op.set(PROBE_AT),
     ...op.get(END), ...op.get(START), ...op.sub, ...op.const(2 * LZ4_PROBE_BYTES), ...op.gtS,
     ...op.if, ...op.get(START), ...op.const(LZ4_PROBE_BYTES), ...op.add, ...op.set(PROBE_AT), ...op.end,
     ...op.block, ...op.loop, // scan: depth 0 loop, 1 done
@@ -124,7 +123,7 @@ function compress(): number[] {
     ...op.get(OUT), ...op.get(OUT0), ...op.sub, ...op.get(IP), ...op.get(ANCHOR), ...op.sub, ...op.add,
     ...op.get(IP), ...op.get(START), ...op.sub, ...op.geS,
     ...op.if, ...op.const(-1), ...op.return, ...op.end,
-    ...op.const(NO_PROBE), ...op.set(PROBE_AT),
+    ...op.const(LZ4_NO_PROBE), ...op.set(PROBE_AT),
     ...op.end,
     ...op.get(IP), ...op.load(), ...op.set(SEQ),
     ...op.get(SEQ), ...slotOf(), ...op.set(SLOT),

@@ -20,6 +20,7 @@
  * and on reading accepts it alongside the standard one (the Java client skips
  * the check altogether for those messages).
  */
+import { KeptBuffer } from '../../codec/kept-buffer.js';
 import { KafkaConfigError, UnsupportedCompressionError } from '../../errors.js';
 import {
   checkMaxOutputBytes,
@@ -108,7 +109,7 @@ export function lz4FrameCompress(data: Uint8Array, options: Lz4FrameWriteOptions
 
 /** lz4FrameCompress into a buffer reused by the next call: the result is valid until then. */
 export function lz4FrameCompressTransient(data: Uint8Array, options: Lz4FrameWriteOptions = {}): Buffer {
-  return frameCompress(data, options, fastFor(options), scratchOf);
+  return frameCompress(data, options, fastFor(options), (size) => transientOutput.take(size));
 }
 
 /** lz4FrameCompress through the JavaScript block compressor only (the fallback, and an oracle for tests). */
@@ -120,15 +121,8 @@ function fastFor(options: Lz4FrameWriteOptions): Lz4BlockCompressor | null {
   return (options.blockMaxSize ?? 65536) <= LZ4_WASM_MAX_BLOCK ? wasmCompressor() : null;
 }
 
-/** Largest output buffer kept between lz4FrameCompressTransient calls. */
-const MAX_SCRATCH = 4 << 20;
-let scratch: Buffer | null = null;
-
-function scratchOf(size: number): Buffer {
-  if (size > MAX_SCRATCH) return Buffer.allocUnsafe(size);
-  if (scratch === null || scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, 65536));
-  return scratch;
-}
+/** The output of lz4FrameCompressTransient, kept between calls. */
+const transientOutput = new KeptBuffer();
 
 function frameCompress(
   data: Uint8Array,
