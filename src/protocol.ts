@@ -42,6 +42,7 @@ export {
   type RecordBatch,
   type RecordBatchHeader,
   type RecordHeader,
+  type RecordColumns,
   type RecordHeaderInput,
   type RecordInput,
   type TimestampType,

@@ -1,7 +1,6 @@
 import { KafkaTimeoutError, type KafkaError } from '../errors.js';
-import type { RecordInput } from '../records/record.js';
+import type { RecordColumns, RecordHeaderInput, RecordInput } from '../records/record.js';
 import { PartitionState } from './partition-state.js';
-import type { RecordSlot } from './queued-record.js';
 
 /** Where a record went: what `send()` resolves to. */
 export interface RecordMetadata {
@@ -13,9 +12,29 @@ export interface RecordMetadata {
   timestamp: number;
 }
 
+/**
+ * How records' sends settle: a send()'s own object, or a sendBatch() call
+ * whose records are numbered by index. Each record settles once; later calls
+ * for it are ignored.
+ */
 export interface Completion {
-  resolve(m: RecordMetadata): void;
-  reject(e: unknown): void;
+  /**
+   * Records `first` to `first + count - 1` were written, in order, as the
+   * batch's records `from` on: at offsets `base + from` on (base -1n:
+   * unknown, acks 0), with `timestamps[from]` on, or all with logAppendTime
+   * when that is not -1.
+   */
+  resolveRun(first: number, count: number, topic: string, partition: number, base: bigint, from: number, timestamps: readonly number[], logAppendTime: number): void;
+  reject(index: number, e: unknown): void;
+}
+
+/** A record checked and serialized, as a batch takes it. */
+export interface AppendedRecord {
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  headers: RecordHeaderInput[] | undefined;
+  slot: Completion;
+  index: number;
 }
 
 /** Bytes a record adds to a batch, close to what the v2 format takes. */
@@ -30,10 +49,25 @@ let batchCounter = 0;
 /** Size of a v2 batch header. */
 export const BATCH_OVERHEAD = 61;
 
-/** Records for one partition, sent together in one Produce request. */
-export class ProducerBatch {
-  /** Each record, which is also how its send settles. */
-  readonly records: RecordSlot[] = [];
+/**
+ * Records for one partition, sent together in one Produce request. The
+ * records are held as columns (what the encoder reads) and runs (how their
+ * sends settle): a record in flight costs a few array slots, not objects. A
+ * batch without keys or headers holds no column for them.
+ */
+export class ProducerBatch implements RecordColumns {
+  keys: Array<Uint8Array | null> | undefined = undefined;
+  readonly values: Array<Uint8Array | null> = [];
+  headers: Array<RecordHeaderInput[] | undefined> | undefined = undefined;
+  readonly timestamps: number[] = [];
+  /**
+   * How the records settle, in runs: run r is records of `runSlots[r]` with
+   * indexes `runFirst[r]` on, `runCount[r]` of them (a sendBatch() call's
+   * records that land in one batch make one run).
+   */
+  private readonly runSlots: Completion[] = [];
+  private readonly runFirst: number[] = [];
+  private readonly runCount: number[] = [];
   bytes = BATCH_OVERHEAD;
   /** bufferMemory bytes this batch holds (released when it completes). */
   reserved = 0;
@@ -57,6 +91,8 @@ export class ProducerBatch {
 
   /** Creation order: batches that come back for another try go back in this order (sequence numbers may have been reset). */
   order = ++batchCounter;
+  /** For the records a refused batch left (KIP-467): that batch's base sequence, which keeps their place in the queue. */
+  originSequence = -1;
 
   constructor(
     readonly topic: string,
@@ -65,45 +101,80 @@ export class ProducerBatch {
   ) {}
 
   get count(): number {
-    return this.records.length;
+    return this.values.length;
   }
 
   /** Adds a record if it fits (a batch always takes its first record, however large). */
-  tryAppend(record: RecordSlot, size: number, batchSize: number): boolean {
-    if (this.closed || (this.records.length > 0 && this.bytes + size > batchSize)) {
-      this.closed = this.closed || this.records.length > 0;
+  tryAppend(r: AppendedRecord, timestamp: number, size: number, batchSize: number): boolean {
+    const n = this.values.length;
+    if (this.closed || (n > 0 && this.bytes + size > batchSize)) {
+      this.closed = this.closed || n > 0;
       return false;
     }
-    this.records.push(record);
+    this.push(r.key, r.value, r.headers, timestamp, r.slot, r.index);
     this.bytes += size;
     this.reserved += size;
     if (this.bytes >= batchSize) this.closed = true;
     return true;
   }
 
+  private push(key: Uint8Array | null, value: Uint8Array | null, headers: RecordHeaderInput[] | undefined, timestamp: number, slot: Completion, index: number): void {
+    const n = this.values.length;
+    if (key !== null) (this.keys ??= new Array<Uint8Array | null>(n).fill(null)).push(key);
+    else this.keys?.push(null);
+    if (headers !== undefined) (this.headers ??= new Array<RecordHeaderInput[] | undefined>(n).fill(undefined)).push(headers);
+    else this.headers?.push(undefined);
+    this.values.push(value);
+    this.timestamps.push(timestamp);
+    const last = this.runSlots.length - 1;
+    if (last >= 0 && this.runSlots[last] === slot && (this.runFirst[last] as number) + (this.runCount[last] as number) === index) {
+      (this.runCount[last] as number)++;
+    } else {
+      this.runSlots.push(slot);
+      this.runFirst.push(index);
+      this.runCount.push(1);
+    }
+  }
+
+  /** Calls fn for every record in order: its position in the batch, how it settles and its index there. */
+  private eachSlot(fn: (i: number, slot: Completion, index: number) => void): void {
+    let i = 0;
+    for (let r = 0; r < this.runSlots.length; r++) {
+      const slot = this.runSlots[r] as Completion;
+      const first = this.runFirst[r] as number;
+      const count = this.runCount[r] as number;
+      for (let k = 0; k < count; k++) fn(i++, slot, first + k);
+    }
+  }
+
+  /**
+   * Moves the records of `from` that `keep` accepts into this batch, in order
+   * (splits, and the records the broker did not refuse); the others go to
+   * `dropped`. Bytes are the caller's to count.
+   */
+  takeFrom(from: ProducerBatch, keep: (i: number) => boolean, dropped?: (i: number, slot: Completion, index: number) => void): void {
+    from.eachSlot((i, slot, index) => {
+      if (keep(i)) this.push(from.keys?.[i] ?? null, from.values[i] ?? null, from.headers?.[i], from.timestamps[i] as number, slot, index);
+      else dropped?.(i, slot, index);
+    });
+  }
+
   /** Resolves every record: offsets follow the base offset in order. */
-  succeed(baseOffset: bigint, logAppendTime: number, now: number): void {
+  succeed(baseOffset: bigint, logAppendTime: number): void {
     if (this.done) return;
     this.done = true;
-    const rs = this.records;
-    // One bigint per record (each sum is a new one), not two.
-    let offset = baseOffset < 0n ? -1n : baseOffset;
-    for (let i = 0; i < rs.length; i++) {
-      const r = rs[i] as RecordSlot;
-      if (i > 0 && offset >= 0n) offset += 1n;
-      r.resolve({
-        topic: this.topic,
-        partition: this.partition,
-        offset,
-        timestamp: logAppendTime >= 0 ? logAppendTime : (r.timestamp ?? now),
-      });
+    let from = 0;
+    for (let r = 0; r < this.runSlots.length; r++) {
+      const count = this.runCount[r] as number;
+      (this.runSlots[r] as Completion).resolveRun(this.runFirst[r] as number, count, this.topic, this.partition, baseOffset, from, this.timestamps, logAppendTime);
+      from += count;
     }
   }
 
   fail(err: unknown): void {
     if (this.done) return;
     this.done = true;
-    for (const r of this.records) r.reject(err);
+    this.eachSlot((_i, slot, index) => slot.reject(index, err));
   }
 }
 
@@ -225,13 +296,13 @@ export class RecordAccumulator {
    * Appends to the partition's last batch, or a new one (bytes already
    * reserved); says whether a batch is now ready by size.
    */
-  append(ps: PartitionState, record: RecordSlot, size: number, now: number): boolean {
+  append(ps: PartitionState, record: AppendedRecord, timestamp: number, size: number, now: number): boolean {
     const q = ps.queue;
     ps.lastUsedAt = now;
     const last = q[q.length - 1];
-    if (last && last.tryAppend(record, size, this.batchSize)) return last.closed;
+    if (last && last.tryAppend(record, timestamp, size, this.batchSize)) return last.closed;
     const batch = new ProducerBatch(ps.topic, ps.partition, now);
-    batch.tryAppend(record, size, this.batchSize);
+    batch.tryAppend(record, timestamp, size, this.batchSize);
     q.push(batch);
     return q.length > 1 || batch.closed;
   }
@@ -251,8 +322,8 @@ export class RecordAccumulator {
     batch.closed = true;
     let i = 0;
     // Halves of a split share their parent's order; between them (and among their own halves) the sequence decides.
-    const before = (x: ProducerBatch) =>
-      x.order < batch.order || (x.order === batch.order && (x.baseSequence < 0 || batch.baseSequence < 0 || x.baseSequence < batch.baseSequence));
+    const seq = (x: ProducerBatch) => (x.baseSequence >= 0 ? x.baseSequence : x.originSequence);
+    const before = (x: ProducerBatch) => x.order < batch.order || (x.order === batch.order && (seq(x) < 0 || seq(batch) < 0 || seq(x) < seq(batch)));
     while (i < q.length && before(q[i] as ProducerBatch)) i++;
     q.splice(i, 0, batch);
   }

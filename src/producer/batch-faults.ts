@@ -37,14 +37,13 @@ export class BatchFaults {
   split(ps: PartitionState, b: ProducerBatch, idempotent: boolean): void {
     const half = Math.ceil(b.count / 2);
     const parts = [new ProducerBatch(b.topic, b.partition, b.createdAt), new ProducerBatch(b.topic, b.partition, b.createdAt)] as const;
-    b.records.forEach((r, i) => {
-      const target = parts[i < half ? 0 : 1];
-      target.records.push(r);
-    });
+    parts[0].takeFrom(b, (i) => i < half);
+    parts[1].takeFrom(b, (i) => i >= half);
     parts[0].reserved = b.reserved;
     b.reserved = 0;
     for (const x of parts) {
       x.order = b.order;
+      x.originSequence = b.originSequence;
       x.maybeWritten = b.maybeWritten;
       x.attempts = b.attempts;
     }
@@ -66,7 +65,7 @@ export class BatchFaults {
   tooLarge(ps: PartitionState, b: ProducerBatch, err: KafkaError): void {
     const size = b.encoded?.length ?? b.bytes;
     // Its sequence numbers are lost now; the message waits for the topic's limit.
-    ps.failed(b);
+    ps.failed(b, true);
     this.pending++;
     const finish = (e: KafkaError) => {
       this.pending--;
@@ -104,14 +103,15 @@ export class BatchFaults {
   dropInvalid(ps: PartitionState, b: ProducerBatch, errors: Array<{ batchIndex: number; batchIndexErrorMessage: string | null }>, err: KafkaError): void {
     const bad = new Map(errors.map((e) => [e.batchIndex, e.batchIndexErrorMessage]));
     const rest = new ProducerBatch(b.topic, b.partition, b.createdAt);
-    b.records.forEach((r, i) => {
-      if (bad.has(i)) r.reject(new KafkaError(`record ${i} of its batch was rejected by the broker: ${bad.get(i) ?? err.message}`, false, err.context));
-      else {
-        rest.records.push(r);
-      }
-    });
-    ps.failed(b);
+    rest.takeFrom(
+      b,
+      (i) => !bad.has(i),
+      (i, slot, index) => slot.reject(index, new KafkaError(`record ${i} of its batch was rejected by the broker: ${bad.get(i) ?? err.message}`, false, err.context)),
+    );
+    ps.failed(b, true);
     b.done = true;
+    // The rest keeps the refused batch's place among the batches of its lineage (splits share an order).
+    rest.originSequence = b.baseSequence >= 0 ? b.baseSequence : b.originSequence;
     rest.reserved = b.reserved;
     b.reserved = 0;
     rest.order = b.order;

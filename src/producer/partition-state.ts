@@ -36,6 +36,12 @@ export class PartitionState {
   unresolved = false;
   /** The sequence after the last failed batch (a batch starting there and refused proves the gap). */
   private afterFailed = -1;
+  /**
+   * A failed batch was refused by the broker, so its sequences are surely not
+   * in the log: no later sequence of this epoch can be accepted, and the gap
+   * is certain without waiting for the batches that hold them.
+   */
+  private refusedGap = false;
   /** The broker's view of our sequences differs from ours: move to a new epoch once nothing is in flight. */
   wantsNewEpoch = false;
   /** Last time a record was appended (metadataMaxIdleMs). */
@@ -124,11 +130,15 @@ export class PartitionState {
     if (b.producerId === this.producerId && b.producerEpoch === this.epoch) this.lastAckedSequence = plus(b.baseSequence, b.count - 1);
   }
 
-  /** The batch failed for good: unless the batches after it say otherwise, a gap may have opened. */
-  failed(b: ProducerBatch): void {
+  /**
+   * The batch failed for good: unless the batches after it say otherwise, a
+   * gap may have opened. `refused`: the broker refused it (not in the log).
+   */
+  failed(b: ProducerBatch, refused = false): void {
     if (!this.forget(b)) return;
     this.unresolved = true;
     this.afterFailed = plus(b.baseSequence, b.count);
+    if (refused) this.refusedGap = true;
   }
 
   /**
@@ -162,8 +172,15 @@ export class PartitionState {
    */
   resolve(): 'pending' | 'clean' | 'gap' {
     if (!this.unresolved) return 'clean';
-    if (this.unacked.length > 0 || this.inFlight > 0) return 'pending';
-    this.unresolved = false;
+    if (this.inFlight > 0) return 'pending';
+    if (this.unacked.length > 0) {
+      // After a refused batch the later ones cannot succeed, and they may wait in the queue behind the
+      // refused batch's other records (which wait for this answer): waiting for them would never end.
+      if (!this.refusedGap || this.unacked.some((b) => b.maybeWritten)) return 'pending';
+      this.unresolved = this.refusedGap = false;
+      return 'gap';
+    }
+    this.unresolved = this.refusedGap = false;
     return this.nextSequence === plus(this.lastAckedSequence, 1) ? 'clean' : 'gap';
   }
 
@@ -179,7 +196,7 @@ export class PartitionState {
     this.wantsNewEpoch = false;
     if (this.unacked.some((b) => b.maybeWritten)) return false;
     this.startEpoch(ids);
-    this.unresolved = false;
+    this.unresolved = this.refusedGap = false;
     // Nothing is in flight, so every pending batch is in the queue; number them in queue order
     // (a batch without a sequence ahead of pending ones, e.g. the rest of a batch the broker refused, included).
     let last = -1;

@@ -9,14 +9,14 @@ import { systemClock, type Clock } from '../network/clock.js';
 import { clientPool } from '../network/client-pool.js';
 import type { ConnectionPool } from '../network/pool.js';
 import type { RecordHeaderInput } from '../records/record.js';
-import { estimateRecordSize, RecordAccumulator, type RecordMetadata } from './accumulator.js';
+import { estimateRecordSize, RecordAccumulator, type Completion, type RecordMetadata } from './accumulator.js';
 import { FlushTracker } from './flush-tracker.js';
 import { registerInternals, testHooksOf } from './internal.js';
 import { resolveProducerOptions, type ProducerOptions, type ResolvedProducerOptions } from './options.js';
 import { defaultPartitioner, partitionForKey, StickyPartitioner, type Partitioner } from './partitioner.js';
 import { ProducerIdManager } from './producer-id.js';
-import { takenRecord, takeResolvers, type RecordSlot } from './queued-record.js';
-import { BatchedRecord, BatchSend } from './send-batch.js';
+import { takenRecord, takeResolvers } from './queued-record.js';
+import { BatchSend } from './send-batch.js';
 import { Sender } from './sender.js';
 import { defaultSerializer, type Serializer } from './serializers.js';
 import { TransactionManager, type ConsumerGroupMetadata, type TopicPartitionOffset } from './transactions.js';
@@ -34,18 +34,20 @@ interface PendingSend {
   partition: number | undefined;
   timestamp: number | undefined;
   started: number;
-  done: RecordSlot;
+  /** How the send settles, and the record's index there. */
+  slot: Completion;
+  index: number;
   /** Its bytes are counted in bufferMemory already. */
   reserved: boolean;
   /** The transaction the record was sent in (transactional producers). */
   generation: number;
 }
 
-/** What a PendingSend's `done` points at while it holds no send (so the scratch object keeps nothing alive). */
-const NO_SLOT: RecordSlot = { key: null, value: null, headers: undefined, timestamp: 0, resolve: () => undefined, reject: () => undefined };
+/** What a PendingSend's `slot` points at while it holds no send (so the scratch object keeps nothing alive). */
+const NO_SLOT: Completion = { resolveRun: () => undefined, reject: () => undefined };
 
 function emptyPendingSend(): PendingSend {
-  return { topic: '', key: null, value: null, headers: undefined, size: 0, partition: undefined, timestamp: undefined, started: 0, done: NO_SLOT, reserved: false, generation: 0 };
+  return { topic: '', key: null, value: null, headers: undefined, size: 0, partition: undefined, timestamp: undefined, started: 0, slot: NO_SLOT, index: 0, reserved: false, generation: 0 };
 }
 
 /** One record to send. */
@@ -205,7 +207,7 @@ export class Producer<K = unknown, V = unknown> {
    */
   send(record: ProducerRecord<K, V>): Promise<RecordMetadata> {
     const promise = new Promise<RecordMetadata>(takeResolvers);
-    this.enqueue(record, takenRecord(this.flushes));
+    this.enqueue(record, takenRecord(this.flushes), 0);
     return promise;
   }
 
@@ -225,27 +227,28 @@ export class Producer<K = unknown, V = unknown> {
       // One reading of the clock for the call (it costs as much as appending a record).
       this.callTime = this.clock.now();
       try {
-        for (let i = 0; i < records.length; i++) this.enqueue(records[i] as ProducerRecord<K, V>, new BatchedRecord(group, i));
+        for (let i = 0; i < records.length; i++) this.enqueue(records[i] as ProducerRecord<K, V>, group, i);
       } finally {
         this.callTime = -1;
       }
     });
   }
 
-  /** Appends a record now, or queues it behind earlier sends; a bad record rejects `done` only. */
-  private enqueue(record: ProducerRecord<K, V>, done: RecordSlot): void {
+  /** Appends a record now, or queues it behind earlier sends; a bad record rejects its own send only. */
+  private enqueue(record: ProducerRecord<K, V>, slot: Completion, index: number): void {
     const scratch = this.scratch;
     this.scratch = null;
     let pending: PendingSend | undefined;
     try {
-      pending = this.prepare(record, done, scratch ?? emptyPendingSend());
-      // A sendBatch() record is stamped with the call's time even when it must wait for metadata first.
-      if (this.callTime >= 0 && pending.timestamp === undefined) pending.timestamp = this.callTime;
+      pending = this.prepare(record, slot, index, scratch ?? emptyPendingSend());
       // Bytes are counted from here on, also while the send waits for metadata or the producer id;
       // a send finds room only if no earlier one is still waiting for room.
       if (this.unreserved === 0 && this.acc.tryReserve(pending.size)) pending.reserved = true;
       if (this.waiting.length === 0 && pending.reserved && this.tryAppend(pending)) return;
       if (pending === scratch) pending = { ...scratch };
+      // A sendBatch() record is stamped with the call's time even when it must wait for metadata first
+      // (appended at once, it gets that time from append(); a number stored here would be boxed).
+      if (this.callTime >= 0 && pending.timestamp === undefined) pending.timestamp = this.callTime;
       if (!pending.reserved) this.unreserved++;
       // maxBlockMs counts from here (the same turn as the send() call).
       pending.started = this.callTime >= 0 ? this.callTime : this.clock.now();
@@ -253,19 +256,19 @@ export class Producer<K = unknown, V = unknown> {
       if (this.waiting.length === 1) this.startDrainingWaiting();
     } catch (e) {
       if (pending) this.releaseWaiting(pending);
-      done.reject(e);
+      slot.reject(index, e);
     } finally {
       if (scratch) {
         scratch.key = scratch.value = null;
         scratch.headers = undefined;
-        scratch.done = NO_SLOT;
+        scratch.slot = NO_SLOT;
         this.scratch = scratch;
       }
     }
   }
 
   /** Checks and serializes a record (synchronously: errors here reject this send only). */
-  private prepare(record: ProducerRecord<K, V>, done: RecordSlot, into: PendingSend): PendingSend {
+  private prepare(record: ProducerRecord<K, V>, slot: Completion, index: number, into: PendingSend): PendingSend {
     if (this.closing) throw new KafkaConfigError('the producer is closed');
     if (this.txn && !this.txn.inTransaction()) {
       throw new KafkaConfigError(`a transactional producer sends only inside a transaction: call beginTransaction() first (state: ${this.txn.state})`);
@@ -291,7 +294,8 @@ export class Producer<K = unknown, V = unknown> {
     into.partition = partition;
     into.timestamp = timestamp;
     into.started = 0;
-    into.done = done;
+    into.slot = slot;
+    into.index = index;
     into.reserved = false;
     into.generation = this.txn?.generation ?? 0;
     return into;
@@ -328,14 +332,8 @@ export class Producer<K = unknown, V = unknown> {
   private append(s: PendingSend, partition: number): void {
     const now = this.callTime >= 0 ? this.callTime : this.clock.now();
     const ps = this.acc.state(s.topic, partition, now);
-    // The record object is both what the batch encodes and how the send settles.
-    const r = s.done;
-    r.key = s.key;
-    r.value = s.value;
-    r.headers = s.headers;
-    r.timestamp = s.timestamp ?? now;
     const batches = ps.queue.length;
-    const full = this.acc.append(ps, r, s.size, now);
+    const full = this.acc.append(ps, s, s.timestamp ?? now, s.size, now);
     // metadataMaxIdleMs counts from the last use; once per new batch is often enough for a bound of minutes.
     if (ps.queue.length !== batches) this.metadata.touch(s.topic, now);
     this.sender.appended(ps, full, now);
@@ -391,7 +389,7 @@ export class Producer<K = unknown, V = unknown> {
         this.append(s, partition);
       } catch (e) {
         this.releaseWaiting(s);
-        s.done.reject(e);
+        s.slot.reject(s.index, e);
       }
       if (this.waiting[0] === s) this.waiting.shift();
     }
@@ -401,7 +399,7 @@ export class Producer<K = unknown, V = unknown> {
   private failWaiting(err: KafkaError): void {
     for (const w of this.waiting.splice(0)) {
       this.releaseWaiting(w);
-      w.done.reject(err);
+      w.slot.reject(w.index, err);
     }
     this.unreserved = 0;
   }

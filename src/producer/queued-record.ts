@@ -1,27 +1,19 @@
-import type { RecordHeaderInput, RecordInput } from '../records/record.js';
 import type { Completion, RecordMetadata } from './accumulator.js';
 import type { FlushTracker } from './flush-tracker.js';
 
-/** A record as the batch encodes it and as its send settles; one object per record. */
-export interface RecordSlot extends RecordInput, Completion {
-  key: Uint8Array | null;
-  value: Uint8Array | null;
-  headers: RecordHeaderInput[] | undefined;
-  timestamp: number;
+/** A written record's offset: `delta` after the batch's base, or -1n when the base is unknown (acks 0). */
+export function offsetOf(base: bigint, delta: number): bigint {
+  if (base < 0n) return -1n;
+  return delta === 0 ? base : base + BigInt(delta);
 }
 
 /**
- * One record from send() until it settles: what the batch encodes (key,
- * value, headers, timestamp) and how its promise settles, in one object.
- * A record waits in memory until the broker answers, so every object and
- * field kept per record is paid for by the garbage collector as many times
- * as records are in flight; the batch holds this one object for both roles.
+ * How one send() settles, from the call until the broker answers. The batch
+ * holds the record's bytes in its own columns; this object is all that is kept
+ * per record besides them (every object kept per record in flight is paid for
+ * by the garbage collector as many times as records are in flight).
  */
-export class QueuedRecord implements RecordSlot {
-  key: Uint8Array | null = null;
-  value: Uint8Array | null = null;
-  headers: RecordHeaderInput[] | undefined = undefined;
-  timestamp = 0;
+export class QueuedRecord implements Completion {
   /** The flush generation the send belongs to; null once settled. */
   private token: object | null;
 
@@ -36,13 +28,14 @@ export class QueuedRecord implements RecordSlot {
   // Settled once, whatever calls it (a send rejected at close may be rejected again by the loop that
   // held it). The send's own promise settles before flush() hears of it, so callbacks on the send
   // run before code after `await flush()`.
-  resolve(m: RecordMetadata): void {
+  /** A send() is a run of one record. */
+  resolveRun(_first: number, _count: number, topic: string, partition: number, base: bigint, from: number, timestamps: readonly number[], logAppendTime: number): void {
     if (this.token === null) return;
-    this.onResolve(m);
+    this.onResolve({ topic, partition, offset: offsetOf(base, from), timestamp: logAppendTime >= 0 ? logAppendTime : (timestamps[from] as number) });
     this.settled();
   }
 
-  reject(e: unknown): void {
+  reject(_index: number, e: unknown): void {
     if (this.token === null) return;
     this.onReject(e);
     this.settled();

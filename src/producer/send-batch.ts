@@ -1,8 +1,7 @@
 import { KafkaError } from '../errors.js';
-import type { RecordHeaderInput } from '../records/record.js';
-import type { RecordMetadata } from './accumulator.js';
+import type { Completion, RecordMetadata } from './accumulator.js';
 import type { FlushTracker } from './flush-tracker.js';
-import type { RecordSlot } from './queued-record.js';
+import { offsetOf } from './queued-record.js';
 
 /** What happened to one record of a sendBatch(). */
 export type SendOutcome = { ok: true; metadata: RecordMetadata } | { ok: false; error: unknown };
@@ -36,11 +35,20 @@ export class SendBatchError extends KafkaError {
 
 /**
  * The records of one sendBatch() call: one promise for all of them, settled
- * once the last record settles. A record costs no promise of its own, which
- * is what makes bulk sending cheaper than one send() per record.
+ * once the last record settles. A record costs no promise and no object of
+ * its own, which is what makes bulk sending cheaper than one send() per
+ * record: where each record went is kept in arrays until the call settles,
+ * and only then does each get its RecordMetadata.
  */
-export class BatchSend {
-  private readonly results: Array<RecordMetadata | undefined>;
+export class BatchSend implements Completion {
+  private readonly topics: string[];
+  private readonly partitions: Int32Array;
+  /** Offsets as numbers (exact below 2^53; -1 for unknown, acks 0); a larger one goes to `exact`. */
+  private readonly offsets: Float64Array;
+  private exact: Map<number, bigint> | null = null;
+  private readonly timestamps: Float64Array;
+  /** Per record: 0 while in flight, then WRITTEN or FAILED (a record settles once, whatever calls it). */
+  private readonly states: Uint8Array;
   private errors: Map<number, unknown> | null = null;
   private remaining: number;
   private readonly token: object;
@@ -51,55 +59,67 @@ export class BatchSend {
     private readonly onReject: (e: unknown) => void,
     private readonly tracker: FlushTracker,
   ) {
-    this.results = new Array<RecordMetadata | undefined>(count);
+    this.topics = new Array<string>(count);
+    this.partitions = new Int32Array(count);
+    this.offsets = new Float64Array(count);
+    this.timestamps = new Float64Array(count);
+    this.states = new Uint8Array(count);
     this.remaining = count;
     // flush() waits for the whole call, which began before any later flush().
     this.token = tracker.begin();
   }
 
-  settle(index: number, metadata: RecordMetadata | undefined, error: unknown, ok: boolean): void {
-    if (ok) this.results[index] = metadata;
-    else (this.errors ??= new Map()).set(index, error);
-    if (--this.remaining > 0) return;
+  resolveRun(first: number, count: number, topic: string, partition: number, base: bigint, from: number, timestamps: readonly number[], logAppendTime: number): void {
+    // One conversion per run; each record then costs a few typed-array stores and no allocation.
+    const exact = base > MAX_EXACT_BASE;
+    const start = base < 0n ? -1 : exact ? 0 : Number(base) + from;
+    let settled = 0;
+    for (let k = 0; k < count; k++) {
+      const i = first + k;
+      if (this.states[i] !== 0) continue;
+      this.states[i] = WRITTEN;
+      this.topics[i] = topic;
+      this.partitions[i] = partition;
+      this.timestamps[i] = logAppendTime >= 0 ? logAppendTime : (timestamps[from + k] as number);
+      if (exact) (this.exact ??= new Map()).set(i, offsetOf(base, from + k));
+      else this.offsets[i] = start < 0 ? -1 : start + k;
+      settled++;
+    }
+    this.remaining -= settled;
+    if (settled > 0 && this.remaining === 0) this.finish();
+  }
+
+  reject(index: number, e: unknown): void {
+    if (this.states[index] !== 0) return;
+    this.states[index] = FAILED;
+    (this.errors ??= new Map()).set(index, e);
+    if (--this.remaining === 0) this.finish();
+  }
+
+  private finish(): void {
     // The call's promise first, then flush() (as QueuedRecord).
     if (this.errors === null) {
-      this.onResolve(this.results as RecordMetadata[]);
+      const results = new Array<RecordMetadata>(this.states.length);
+      for (let i = 0; i < results.length; i++) results[i] = this.metadata(i);
+      this.onResolve(results);
       this.tracker.settled(this.token);
       return;
     }
-    // A plain loop: the results array has holes where records failed, which map() would skip.
     const outcomes: SendOutcome[] = [];
-    for (let i = 0; i < this.results.length; i++) {
-      outcomes.push(this.errors.has(i) ? { ok: false, error: this.errors.get(i) } : { ok: true, metadata: this.results[i] as RecordMetadata });
+    for (let i = 0; i < this.states.length; i++) {
+      outcomes.push(this.states[i] === FAILED ? { ok: false, error: this.errors.get(i) } : { ok: true, metadata: this.metadata(i) });
     }
     this.onReject(new SendBatchError(outcomes));
     this.tracker.settled(this.token);
   }
-}
 
-/** One record of a sendBatch(): what the batch encodes, and its slot in the call's results. */
-export class BatchedRecord implements RecordSlot {
-  key: Uint8Array | null = null;
-  value: Uint8Array | null = null;
-  headers: RecordHeaderInput[] | undefined = undefined;
-  timestamp = 0;
-  private settled = false;
-
-  constructor(
-    private readonly group: BatchSend,
-    private readonly index: number,
-  ) {}
-
-  resolve(m: RecordMetadata): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.group.settle(this.index, m, undefined, true);
-  }
-
-  /** Settled once, whatever calls it (as QueuedRecord). */
-  reject(e: unknown): void {
-    if (this.settled) return;
-    this.settled = true;
-    this.group.settle(this.index, undefined, e, false);
+  private metadata(i: number): RecordMetadata {
+    const offset = this.exact?.get(i) ?? BigInt(this.offsets[i] as number);
+    return { topic: this.topics[i] as string, partition: this.partitions[i] as number, offset, timestamp: this.timestamps[i] as number };
   }
 }
+
+/** Above this, a base offset plus a batch's deltas might not be exact as a number. */
+const MAX_EXACT_BASE = BigInt(Number.MAX_SAFE_INTEGER - 0x7fffffff);
+const WRITTEN = 1;
+const FAILED = 2;

@@ -357,7 +357,7 @@ export class Sender {
   }
 
   private encode(b: ProducerBatch): Buffer {
-    b.encoded ??= encodeRecordBatch(b.records, {
+    b.encoded ??= encodeRecordBatch(b, {
       compression: this.opts.compressionType,
       producerId: b.producerId,
       producerEpoch: b.producerEpoch,
@@ -478,7 +478,7 @@ export class Sender {
 
   private succeeded(ps: PartitionState, b: ProducerBatch, baseOffset: bigint, appendTime: number, now: number): void {
     if (this.ids) ps.acked(b);
-    b.succeed(baseOffset, appendTime, now);
+    b.succeed(baseOffset, appendTime);
     this.acc.releaseBatch(b);
   }
 

@@ -24,11 +24,13 @@ import { KeptBuffer } from '../codec/kept-buffer.js';
 import { transientCompressOf } from './compression/codec.js';
 import {
   measureRecords,
+  toColumns,
   MIN_RECORD_SIZE,
   RecordReader,
   writeRecords,
   type BatchErrorContext,
   type KafkaRecord,
+  type RecordColumns,
   type RecordInput,
   type RecordsContext,
 } from './record.js';
@@ -165,32 +167,30 @@ const recordsToCompress = new KeptBuffer();
 /**
  * Encodes records into one v2 batch. The batch is written once into a buffer
  * of its exact size (for a compressed batch, the records first go to a buffer
- * of their exact size, which the codec compresses).
+ * of their exact size, which the codec compresses). Records come as objects
+ * or, as a producer holds them, as columns.
  */
-export function encodeRecordBatch(records: readonly RecordInput[], options: EncodeRecordBatchOptions = {}): Buffer {
+export function encodeRecordBatch(input: readonly RecordInput[] | RecordColumns, options: EncodeRecordBatchOptions = {}): Buffer {
   const compression = typeof options.compression === 'number' ? options.compression : compressionTypeId(options.compression ?? 'none');
   const codec = compression === 0 ? undefined : getCodec(compression);
-  const defaultTimestamp = options.defaultTimestamp ?? Date.now();
-  const first = records[0];
-  const baseTimestamp = options.baseTimestamp ?? (first === undefined ? -1 : (first.timestamp ?? defaultTimestamp));
+  const records = Array.isArray(input) ? toColumns(input as readonly RecordInput[], options.defaultTimestamp ?? Date.now()) : (input as RecordColumns);
+  const { timestamps } = records;
+  const count = records.values.length;
+  const baseTimestamp = options.baseTimestamp ?? (count === 0 ? -1 : (timestamps[0] as number));
   if (options.baseTimestamp !== undefined && !Number.isSafeInteger(baseTimestamp)) {
     throw new KafkaConfigError(`baseTimestamp ${String(baseTimestamp)} is not a safe integer`);
   }
   // measureRecords checks every record's timestamp, the first (the default base) included.
-  const plan = measureRecords(records, baseTimestamp, defaultTimestamp);
+  const plan = measureRecords(records, baseTimestamp);
 
   let maxTimestamp = options.maxTimestamp;
   if (maxTimestamp === undefined) {
     maxTimestamp = -1;
-    for (let i = 0; i < records.length; i++) {
-      const t = records[i]!.timestamp ?? defaultTimestamp;
-      if (t > maxTimestamp) maxTimestamp = t;
-    }
+    for (let i = 0; i < count; i++) if ((timestamps[i] as number) > maxTimestamp) maxTimestamp = timestamps[i] as number;
   } else if (!Number.isSafeInteger(maxTimestamp)) {
     throw new KafkaConfigError(`maxTimestamp ${String(maxTimestamp)} is not a safe integer`);
   }
-  const last = records[records.length - 1];
-  const lastOffsetDelta = options.lastOffsetDelta ?? (last === undefined ? -1 : (last.offsetDelta ?? records.length - 1));
+  const lastOffsetDelta = options.lastOffsetDelta ?? (count === 0 ? -1 : (records.offsetDeltas?.[count - 1] ?? count - 1));
 
   let payload: Uint8Array | undefined;
   let payloadSize = plan.size;
@@ -222,7 +222,7 @@ export function encodeRecordBatch(records: readonly RecordInput[], options: Enco
   out.writeBigInt64BE(checkInt64('producerId', options.producerId ?? -1n), 43);
   out.writeInt16BE(checkInt('producerEpoch', options.producerEpoch ?? -1, -0x8000, 0x7fff), 51);
   out.writeInt32BE(checkInt('baseSequence', options.baseSequence ?? -1, -0x80000000, 0x7fffffff), 53);
-  out.writeInt32BE(records.length, 57);
+  out.writeInt32BE(count, 57);
   if (payload === undefined) writeRecords(out, BATCH_HEADER_SIZE, records, plan);
   else out.set(payload, BATCH_HEADER_SIZE);
   out.writeUInt32BE(crc32c(out, CRC_START, out.length), 17);

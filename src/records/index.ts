@@ -36,6 +36,7 @@ export {
   RecordReader,
   type KafkaRecord,
   type RecordHeader,
+  type RecordColumns,
   type RecordHeaderInput,
   type RecordInput,
   type RecordsContext,

@@ -75,6 +75,40 @@ function checkBytes(value: unknown, index: number, what: string): number {
   return value.length;
 }
 
+/**
+ * Records as parallel arrays, entry i of each being record i: how a producer
+ * batch holds its records, with no object per record. Timestamps are final
+ * (no default applies); without `keys` every key is null, without `headers`
+ * no record has headers, and offset deltas are the indexes unless given.
+ */
+export interface RecordColumns {
+  readonly keys?: ReadonlyArray<Uint8Array | null | undefined>;
+  readonly values: ReadonlyArray<Uint8Array | null | undefined>;
+  readonly headers?: ReadonlyArray<readonly RecordHeaderInput[] | undefined>;
+  readonly timestamps: readonly number[];
+  readonly offsetDeltas?: readonly number[];
+}
+
+/** Record objects as columns; a record without a timestamp gets `defaultTimestamp`. */
+export function toColumns(records: readonly RecordInput[], defaultTimestamp: number): RecordColumns {
+  const n = records.length;
+  const keys: Array<Uint8Array | null | undefined> = [];
+  const values: Array<Uint8Array | null | undefined> = [];
+  const headers: Array<readonly RecordHeaderInput[] | undefined> = [];
+  const timestamps: number[] = [];
+  let offsetDeltas: number[] | undefined;
+  for (let i = 0; i < n; i++) {
+    const r = records[i]!;
+    keys.push(r.key);
+    values.push(r.value);
+    headers.push(r.headers);
+    timestamps.push(r.timestamp ?? defaultTimestamp);
+    if (r.offsetDelta !== undefined && offsetDeltas === undefined) offsetDeltas = Array.from({ length: i }, (_, j) => j);
+    if (offsetDeltas !== undefined) offsetDeltas.push(r.offsetDelta ?? i);
+  }
+  return { keys, values, headers, timestamps, offsetDeltas };
+}
+
 /** What measureRecords works out, so that writeRecords need not do it again. */
 export interface RecordsPlan {
   /** Bytes of the whole records section. */
@@ -87,29 +121,26 @@ export interface RecordsPlan {
   headerKeyLengths: number[];
 }
 
-/**
- * Validates the records and sizes them. `baseTimestamp` is what deltas are
- * taken from; a record without a timestamp gets `defaultTimestamp`.
- */
-export function measureRecords(records: readonly RecordInput[], baseTimestamp: number, defaultTimestamp: number): RecordsPlan {
-  const n = records.length;
+/** Validates the records and sizes them. `baseTimestamp` is what deltas are taken from. */
+export function measureRecords(records: RecordColumns, baseTimestamp: number): RecordsPlan {
+  const { keys, values, headers: allHeaders, timestamps, offsetDeltas } = records;
+  const n = values.length;
   const bodySizes = new Int32Array(n);
   const timestampDeltas = new Float64Array(n);
   const headerKeyLengths: number[] = [];
   let size = 0;
   for (let i = 0; i < n; i++) {
-    const r = records[i]!;
-    const timestamp = r.timestamp ?? defaultTimestamp;
+    const timestamp = timestamps[i]!;
     if (!Number.isSafeInteger(timestamp)) throw inputError(i, `timestamp ${String(timestamp)} is not a safe integer`);
     const delta = timestamp - baseTimestamp;
     if (!Number.isSafeInteger(delta)) throw inputError(i, `timestamp ${timestamp} is too far from the base timestamp`);
-    const offsetDelta = r.offsetDelta ?? i;
-    if ((offsetDelta | 0) !== offsetDelta) throw inputError(i, `offsetDelta ${String(offsetDelta)} is not an int32`);
-    const keyLength = checkBytes(r.key, i, 'key');
-    const valueLength = checkBytes(r.value, i, 'value');
+    const offsetDelta = offsetDeltas === undefined ? i : offsetDeltas[i];
+    if (offsetDelta === undefined || (offsetDelta | 0) !== offsetDelta) throw inputError(i, `offsetDelta ${String(offsetDelta)} is not an int32`);
+    const keyLength = keys === undefined ? -1 : checkBytes(keys[i], i, 'key');
+    const valueLength = checkBytes(values[i], i, 'value');
     let body = 1 + sizeOfVarlong(delta) + sizeOfVarint(offsetDelta);
     body += sizeOfVarint(keyLength) + Math.max(0, keyLength) + sizeOfVarint(valueLength) + Math.max(0, valueLength);
-    const headers = r.headers;
+    const headers = allHeaders?.[i];
     const headerCount = headers === undefined ? 0 : headers.length;
     body += sizeOfVarint(headerCount);
     for (let h = 0; h < headerCount; h++) {
@@ -138,18 +169,18 @@ function writeBytes(buf: Buffer, pos: number, bytes: Uint8Array | null | undefin
 }
 
 /** Writes the records measured in `plan` at `pos`; returns the position after them. */
-export function writeRecords(buf: Buffer, pos: number, records: readonly RecordInput[], plan: RecordsPlan): number {
+export function writeRecords(buf: Buffer, pos: number, records: RecordColumns, plan: RecordsPlan): number {
   const { bodySizes, timestampDeltas, headerKeyLengths } = plan;
+  const { keys, values, headers: allHeaders, offsetDeltas } = records;
   let keyIndex = 0;
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i]!;
+  for (let i = 0; i < values.length; i++) {
     pos = writeVarint(buf, pos, bodySizes[i]!);
     buf[pos++] = 0; // attributes: no record-level attribute is defined
     pos = writeVarlong(buf, pos, timestampDeltas[i]!);
-    pos = writeVarint(buf, pos, r.offsetDelta ?? i);
-    pos = writeBytes(buf, pos, r.key);
-    pos = writeBytes(buf, pos, r.value);
-    const headers = r.headers;
+    pos = writeVarint(buf, pos, offsetDeltas === undefined ? i : offsetDeltas[i]!);
+    pos = writeBytes(buf, pos, keys?.[i]);
+    pos = writeBytes(buf, pos, values[i]);
+    const headers = allHeaders?.[i];
     if (headers === undefined || headers.length === 0) {
       buf[pos++] = 0;
       continue;

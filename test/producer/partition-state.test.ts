@@ -6,7 +6,7 @@ import { ProducerIdManager } from '../../src/producer/producer-id.js';
 
 function batch(n: number): ProducerBatch {
   const b = new ProducerBatch('t', 0, 0);
-  for (let i = 0; i < n; i++) b.tryAppend({ key: null, value: Buffer.from('v'), headers: undefined, timestamp: 0, resolve: () => undefined, reject: () => undefined }, 10, 1 << 20);
+  for (let i = 0; i < n; i++) b.tryAppend({ key: null, value: Buffer.from('v'), headers: undefined, slot: { resolveRun: () => undefined, reject: () => undefined }, index: i }, 0, 10, 1 << 20);
   return b;
 }
 

@@ -2,11 +2,13 @@
 // return on cue (an unknown producer id, a duplicate sequence, a too-large batch
 // at exactly one request): a scripted broker replies, and the test reads what the
 // producer sent back from the request bytes.
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KafkaError, KafkaTimeoutError, Producer } from '../../src/index.js';
 import type { ProduceRequest } from '../../src/messages/generated/index.js';
 import { decodeRecordBatch } from '../../src/records/batch.js';
 import { internalsOf } from '../../src/producer/internal.js';
+import type { SendBatchError } from '../../src/producer/send-batch.js';
 import { waitFor } from './fake-cluster.js';
 import { responseFrame, startFakeBroker, type FakeBroker, type FakeRequest } from '../network/fake-broker.js';
 
@@ -17,6 +19,8 @@ interface SentBatch {
   epoch: number;
   baseSequence: number;
   values: string[];
+  /** Each record as key|value|headers, for checking what arrived with which value. */
+  rendered: string[];
 }
 
 /** A one-broker cluster whose Produce answers come from `answer`, in order. */
@@ -49,6 +53,7 @@ async function cluster(answer: (call: number, batch: SentBatch) => { errorCode: 
         epoch: b.producerEpoch,
         baseSequence: b.baseSequence,
         values: b.control ? [] : b.records.map((r) => r.value!.toString()),
+        rendered: b.control ? [] : b.records.map((r) => `${r.key?.toString() ?? '-'}|${r.value!.toString()}|${r.headers.map((h) => `${h.key}=${h.value?.toString()}`).join(',')}`),
       };
       sent.push(batch);
       const { errorCode, recordErrors = [] } = answer(sent.length, batch);
@@ -132,6 +137,68 @@ describe('producer against scripted broker errors', () => {
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(String((results[1] as PromiseRejectedResult).reason.message)).toContain('bad record');
     expect(c.sent[1]!.values).toEqual(['x0', 'x2']);
+  });
+
+  it('sendBatch() records that a split or a KIP-467 answer takes apart keep their own outcome, key, headers and order', async () => {
+    // A call is a sendBatch() of records with or without key and header, or (null) one send().
+    const call = fc.oneof(fc.array(fc.record({ key: fc.boolean(), header: fc.boolean() }), { minLength: 1, maxLength: 12 }), fc.constant(null));
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(call, { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(fc.nat(12), { minLength: 1, maxLength: 4 }),
+        async (calls, maxRecords, refusingCall, refusedIndexes) => {
+          const log: string[] = [];
+          const c = await cluster((n, batch) => {
+            if (batch.values.length > maxRecords) return { errorCode: 10 }; // MESSAGE_TOO_LARGE: split
+            const named = [...new Set(refusedIndexes.filter((i) => i < batch.values.length))];
+            if (n === refusingCall && named.length > 0) {
+              return { errorCode: 87, recordErrors: named.map((i) => ({ batchIndex: i, batchIndexErrorMessage: `refused ${batch.rendered[i]}` })) };
+            }
+            log.push(...batch.rendered);
+            return { errorCode: 0 };
+          });
+          const p = producerFor(c.broker.port, { maxInFlightRequestsPerConnection: 1 });
+          try {
+            let n = 0;
+            const sent: Array<{ rendered: string; outcome: Promise<{ offset: bigint } | Error> }> = [];
+            for (const x of calls) {
+              const shapes = x ?? [{ key: true, header: false }];
+              const records = shapes.map(({ key, header }) => {
+                const i = n++;
+                return { topic: TOPIC, value: `v${i}`, key: key ? `k${i}` : undefined, headers: header ? { h: `x${i}` } : undefined };
+              });
+              const outcomes: Promise<Array<{ offset: bigint } | Error>> =
+                x === null
+                  ? p.send(records[0]!).then((m) => [m], (e: Error) => [e])
+                  : p.sendBatch(records).then(
+                      (ms) => ms,
+                      (e: SendBatchError) => e.outcomes.map((o) => (o.ok ? o.metadata : (o.error as Error))),
+                    );
+              records.forEach((r, i) => sent.push({ rendered: `${r.key ?? '-'}|${r.value}|${r.headers ? `h=${r.headers.h}` : ''}`, outcome: outcomes.then((all) => all[i]!) }));
+            }
+            await p.flush();
+            const written: string[] = [];
+            for (const s of sent) {
+              const o = await s.outcome;
+              if (o instanceof Error) {
+                expect(o.message).toContain(`refused ${s.rendered}`);
+                continue;
+              }
+              expect(log[Number(o.offset)]).toBe(s.rendered);
+              written.push(s.rendered);
+            }
+            // Every record not refused was written once, in the order sent (one request in flight).
+            expect(log).toEqual(written);
+          } finally {
+            await p.close();
+            await c.broker.close();
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 
   it('fails a non-retriable error at once, naming the topic', async () => {
