@@ -31,18 +31,44 @@ const PARTITIONS = 6;
 // from the test harness's 19092.
 const BASE_PORT = Number(process.env.BENCH_PORT ?? 29092);
 
-const { values: args } = parseArgs({
-  options: {
-    quick: { type: 'boolean', default: false },
-    runs: { type: 'string' },
-    nodes: { type: 'string' },
-    workloads: { type: 'string' },
-    clients: { type: 'string' },
-    'no-write': { type: 'boolean', default: false },
-    /** Multiplies every count (for trying the harness out with tiny runs). */
-    scale: { type: 'string' },
-  },
-});
+const USAGE = `Usage: npm run bench [-- options]
+  --quick              small counts, one run, one node (within 3 minutes)
+  --runs <n>           runs per figure (default 3)
+  --nodes <list>       cluster sizes, e.g. "1" (default "1,3")
+  --workloads <list>   e.g. "A,B none,D" (default all)
+  --clients <list>     e.g. "kafkawire node 24,kcat" (default all)
+  --no-write           print the table only; leave bench/RESULTS.md and results.svg alone
+  --scale <x>          multiply every count (to try the harness out)
+KAFKA_BOOTSTRAP=host:port uses that cluster instead of starting one.`;
+
+let parsed: ReturnType<typeof parseOptions>;
+try {
+  parsed = parseOptions();
+} catch (e) {
+  console.error(`${(e as Error).message}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (parsed.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const args = parsed;
+
+function parseOptions() {
+  return parseArgs({
+    options: {
+      help: { type: 'boolean', short: 'h', default: false },
+      quick: { type: 'boolean', default: false },
+      runs: { type: 'string' },
+      nodes: { type: 'string' },
+      workloads: { type: 'string' },
+      clients: { type: 'string' },
+      'no-write': { type: 'boolean', default: false },
+      /** Multiplies every count (for trying the harness out with tiny runs). */
+      scale: { type: 'string' },
+    },
+  }).values;
+}
 
 const log = (m: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${m}`);
 let cluster: BenchCluster | null = null;
