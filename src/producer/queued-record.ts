@@ -25,10 +25,9 @@ export class QueuedRecord implements Completion {
     this.token = tracker.begin();
   }
 
-  // Settled once, whatever calls it (a send rejected at close may be rejected again by the loop that
-  // held it). The send's own promise settles before flush() hears of it, so callbacks on the send
-  // run before code after `await flush()`.
-  /** A send() is a run of one record. */
+  // A send() is a run of one record. Settled once, whatever calls it (a send rejected at close may be
+  // rejected again by the loop that held it). The send's own promise settles before flush() hears of
+  // it, so callbacks on the send run before code after `await flush()`.
   resolveRun(_first: number, _count: number, topic: string, partition: number, base: bigint, from: number, timestamps: readonly number[], logAppendTime: number): void {
     if (this.token === null) return;
     this.onResolve({ topic, partition, offset: offsetOf(base, from), timestamp: logAppendTime >= 0 ? logAppendTime : (timestamps[from] as number) });

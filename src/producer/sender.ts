@@ -422,7 +422,7 @@ export class Sender {
     for (const [ps, b] of items) {
       if (!this.endAttempt(ps, b)) continue;
       if (!res) {
-        this.succeeded(ps, b, -1n, -1, now);
+        this.succeeded(ps, b, -1n, -1);
         continue;
       }
       const p = byTp.get(`${b.topic}\u0000${b.partition}`);
@@ -447,7 +447,7 @@ export class Sender {
       // The broker answered the request, so its bytes left the socket: the batch's buffer can carry another.
       if (b.encoded) this.buffers.give(b.encoded);
       b.encoded = null;
-      return this.succeeded(ps, b, p.baseOffset, Number(p.logAppendTimeMs), now);
+      return this.succeeded(ps, b, p.baseOffset, Number(p.logAppendTimeMs));
     }
     const err = errorFor(code, { api: 'Produce', broker: leader, topic: b.topic, partition: b.partition }, p.errorMessage);
     if (MAYBE_WRITTEN.has(code)) b.maybeWritten = true;
@@ -476,7 +476,7 @@ export class Sender {
 
   // --- settling one batch ---
 
-  private succeeded(ps: PartitionState, b: ProducerBatch, baseOffset: bigint, appendTime: number, now: number): void {
+  private succeeded(ps: PartitionState, b: ProducerBatch, baseOffset: bigint, appendTime: number): void {
     if (this.ids) ps.acked(b);
     b.succeed(baseOffset, appendTime);
     this.acc.releaseBatch(b);

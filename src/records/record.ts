@@ -96,17 +96,18 @@ export function toColumns(records: readonly RecordInput[], defaultTimestamp: num
   const values: Array<Uint8Array | null | undefined> = [];
   const headers: Array<readonly RecordHeaderInput[] | undefined> = [];
   const timestamps: number[] = [];
-  let offsetDeltas: number[] | undefined;
+  const offsetDeltas: number[] = [];
+  let anyOffsetDelta = false;
   for (let i = 0; i < n; i++) {
     const r = records[i]!;
     keys.push(r.key);
     values.push(r.value);
     headers.push(r.headers);
     timestamps.push(r.timestamp ?? defaultTimestamp);
-    if (r.offsetDelta !== undefined && offsetDeltas === undefined) offsetDeltas = Array.from({ length: i }, (_, j) => j);
-    if (offsetDeltas !== undefined) offsetDeltas.push(r.offsetDelta ?? i);
+    offsetDeltas.push(r.offsetDelta ?? i);
+    anyOffsetDelta ||= r.offsetDelta !== undefined;
   }
-  return { keys, values, headers, timestamps, offsetDeltas };
+  return { keys, values, headers, timestamps, offsetDeltas: anyOffsetDelta ? offsetDeltas : undefined };
 }
 
 /** What measureRecords works out, so that writeRecords need not do it again. */
