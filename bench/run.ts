@@ -16,7 +16,7 @@ import { cpuModel, javaVersion, kafkaJarVersion, loadAverage, node24, packageVer
 import { createTopics, deleteTopic, kafkaLibs, preload, repoRoot, startBenchCluster, type BenchCluster } from './lib/kafka.js';
 import { runMicro } from './lib/micro.js';
 import { checkTimeBinary, isShuttingDown, killChildren, shutDown } from './lib/proc.js';
-import { summarize } from './lib/stats.js';
+import { roundFigures, summarize } from './lib/stats.js';
 import { KW20, KW24, type BenchResults, type Row, type Sample, type Workload } from './lib/types.js';
 import { plan, title } from './lib/workloads.js';
 import { resultsMarkdown } from './report/markdown.js';
@@ -120,6 +120,8 @@ async function runWorkload(w: Workload, clients: BenchClient[], bootstrap: strin
     if (shared === null) await drop(topic);
   }
   const samples = new Map<string, Sample[]>();
+  // The same samples by round (undefined where a run is missing), for the paired ratios (lib/stats.ts).
+  const byRound = new Map<string, Array<Sample | undefined>>();
   const failures = new Map<string, string>();
   for (let r = 0; r < runs; r++) {
     // Each run starts with another client, so no client always follows the same one.
@@ -130,6 +132,9 @@ async function runWorkload(w: Workload, clients: BenchClient[], bootstrap: strin
       try {
         const s = await c.run(w, { bootstrap, topic, partitions: PARTITIONS, groupId: unique('group'), tmp, timeoutMs });
         samples.set(c.label, [...(samples.get(c.label) ?? []), s]);
+        const rounds = byRound.get(c.label) ?? new Array<Sample | undefined>(runs).fill(undefined);
+        rounds[r] = s;
+        byRound.set(c.label, rounds);
         log(`${w.id} ${nodes}n run ${r + 1}/${runs} ${c.label}: ${Math.round(s.recordsPerSec).toLocaleString('en-US')} rec/s, ${s.cpuSeconds.toFixed(2)} CPU s${s.p50Ms !== undefined ? `, p50 ${s.p50Ms.toFixed(2)} ms` : ''}`);
       } catch (e) {
         if (isShuttingDown()) throw e;
@@ -147,7 +152,7 @@ async function runWorkload(w: Workload, clients: BenchClient[], bootstrap: strin
     const f = failures.get(c.label);
     if (f !== undefined) return { ...base, status: 'failed', note: f, runs: samples.get(c.label)?.length ?? 0 };
     const note = c.note?.(w);
-    return { ...base, status: 'ok', ...(note ? { note } : {}), ...summarize(samples.get(c.label) ?? []) };
+    return { ...base, status: 'ok', ...(note ? { note } : {}), ...summarize(samples.get(c.label) ?? []), byRound: roundFigures(byRound.get(c.label) ?? []) };
   });
 }
 

@@ -77,6 +77,12 @@ export interface Row {
   peakRssMb?: Stat;
   p50Ms?: Stat;
   p99Ms?: Stat;
+  /**
+   * Per round of runs (every client runs once per round, one after another),
+   * the figure a ratio compares: p50 for awaited sends, records/s otherwise;
+   * null where this client's run of that round is missing.
+   */
+  byRound?: Array<number | null>;
 }
 
 /** F: one micro-benchmark beside the memcpy of the same bytes, same process. */

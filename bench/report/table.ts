@@ -1,6 +1,6 @@
 // The one results table (Markdown, also what the terminal shows): a row per
 // workload, cluster size and client, then the micro-benchmarks (F).
-import { ratio } from '../lib/stats.js';
+import { pairedRatios, ratio, stat } from '../lib/stats.js';
 import { KW20, KW24, type BenchResults, type MicroRow, type Row, type Stat } from '../lib/types.js';
 
 /** 1234567 → "1,234,567"; small numbers keep `digits` decimals. */
@@ -16,7 +16,15 @@ export function statText(s: Stat | undefined, digits = 0, runs = 1): string {
   return runs > 1 ? `${num(s.median, digits)} (${num(s.min, digits)}–${num(s.max, digits)})` : num(s.median, digits);
 }
 
-const ratioText = (r: number | undefined): string => (r === undefined ? '' : `${r.toFixed(2)}×`);
+/** "1.23×", with the range of the rounds' own ratios where there are several. */
+function ratioText(ours: Row | undefined, peer: Row): string {
+  const r = ratio(ours, peer);
+  if (r === undefined) return '';
+  const rounds = pairedRatios(ours, peer);
+  if (rounds.length < 2) return `${r.toFixed(2)}×`;
+  const { min, max } = stat(rounds);
+  return `${r.toFixed(2)}× (${min.toFixed(2)}–${max.toFixed(2)})`;
+}
 
 function find(rows: Row[], like: Row, client: string): Row | undefined {
   return rows.find((r) => r.workload === like.workload && r.nodes === like.nodes && r.client === client);
@@ -28,7 +36,7 @@ function rowCells(rows: Row[], r: Row): string[] {
   const base = [r.title, String(r.nodes), r.client];
   if (r.status !== 'ok') return [...base, r.status === 'failed' ? 'failed' : (r.note ?? r.status), '', '', '', '', '', '', r.status === 'failed' ? (r.note ?? '') : ''];
   const lat = r.p50Ms ? `${statText(r.p50Ms, 2, r.runs)} / ${statText(r.p99Ms, 2, r.runs)}` : '';
-  const vs = (kw: string) => (r.client === kw ? '' : ratioText(ratio(find(rows, r, kw), r)));
+  const vs = (kw: string) => (r.client === kw ? '' : ratioText(find(rows, r, kw), r));
   return [...base, statText(r.recordsPerSec, 0, r.runs), statText(r.mbPerSec, 1, r.runs), statText(r.cpuSeconds, 2, r.runs),
     statText(r.peakRssMb, 0, r.runs), lat, vs(KW20), vs(KW24), r.note ?? ''];
 }

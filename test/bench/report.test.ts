@@ -1,7 +1,7 @@
 // The bench's report writers (bench/report/*) with made-up results: no cluster needed.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ratio, stat, summarize } from '../../bench/lib/stats.js';
+import { pairedRatios, ratio, roundFigures, stat, summarize } from '../../bench/lib/stats.js';
 import { KW20, KW24, type BenchResults, type Row } from '../../bench/lib/types.js';
 import { DETAIL_MARKER, keptDetail, resultsMarkdown } from '../../bench/report/markdown.js';
 import { bars, resultsSvg } from '../../bench/report/svg.js';
@@ -66,6 +66,46 @@ describe('bench stats', () => {
     expect(ratio(r[5], r[6])).toBeCloseTo(3);
     expect(ratio(r[5], r[7])).toBeUndefined();
   });
+
+  // Per-round figures: a positive figure, or null for a missing run.
+  const rounds = fc.array(fc.option(fc.double({ min: 1, max: 1e7, noNaN: true }), { nil: null }), { minLength: 1, maxLength: 7 });
+
+  it('with per-round figures, a ratio is the median of the rounds\' ratios, skipping rounds where either run is missing', () => {
+    fc.assert(
+      fc.property(rounds, rounds, fc.boolean(), (a, b, latency) => {
+        const extra = (byRound: Array<number | null>) => (latency ? { byRound, p50Ms: s(1) } : { byRound });
+        const ours = row('A', KW24, 1, extra(a));
+        const peer = row('A', 'kcat', 1, extra(b));
+        const expected: number[] = [];
+        for (let i = 0; i < Math.min(a.length, b.length); i++) {
+          const x = a[i];
+          const y = b[i];
+          if (x !== null && x !== undefined && y !== null && y !== undefined) expected.push(latency ? y / x : x / y);
+        }
+        expect(pairedRatios(ours, peer)).toEqual(expected);
+        // With no round in common, the ratio of the medians stands in (both medians are 1 here).
+        expect(ratio(ours, peer)).toBe(expected.length > 0 ? stat(expected).median : 1);
+      }),
+    );
+  });
+
+  it('a slow or fast round moves both clients of the round alike and leaves the ratio where it was', () => {
+    const positive = fc.double({ min: 1, max: 1e6, noNaN: true });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(positive, positive, fc.double({ min: 0.25, max: 4, noNaN: true })), { minLength: 1, maxLength: 7 }), (runs) => {
+        const steady = ratio(row('A', KW24, 1, { byRound: runs.map(([x]) => x) }), row('A', 'kcat', 1, { byRound: runs.map(([, y]) => y) }))!;
+        const drifted = ratio(row('A', KW24, 1, { byRound: runs.map(([x, , d]) => x * d) }), row('A', 'kcat', 1, { byRound: runs.map(([, y, d]) => y * d) }))!;
+        expect(drifted).toBeCloseTo(steady, 9);
+      }),
+    );
+    // A ratio of medians has no such property: here it would say 1 (median 2 over median 2); the rounds say 2, 0.5 and 3.
+    expect(ratio(row('A', KW24, 2, { byRound: [2, 1, 6] }), row('A', 'kcat', 2, { byRound: [1, 2, 2] }))).toBe(2);
+  });
+
+  it('roundFigures takes p50 for awaited sends, records/s otherwise, and null for a missing run', () => {
+    const sample = { recordsPerSec: 10, mbPerSec: 1, cpuSeconds: 1, peakRssMb: 1 };
+    expect(roundFigures([sample, undefined, { ...sample, p50Ms: 0.5 }])).toEqual([10, null, 0.5]);
+  });
 });
 
 describe('bench table and RESULTS.md', () => {
@@ -79,6 +119,11 @@ describe('bench table and RESULTS.md', () => {
     expect(lines.find((l) => l.includes('| kcat |') && l.startsWith('| C:'))).toContain('n/a (kcat cannot await one send before the next)');
     expect(lines.find((l) => l.startsWith('| C: test | 1 | KafkaJS |'))).toContain('3.00 (3.00–3.00) / 10.00 (10.00–10.00)');
     expect(t).toContain('one op = 2.0 memcpys');
+    // With per-round figures, the ratio cell gives the rounds' range too.
+    const paired = fake();
+    paired.rows[1] = { ...paired.rows[1]!, byRound: [500, 400, 600] };
+    paired.rows[2] = { ...paired.rows[2]!, byRound: [100, 100, 200] };
+    expect(resultsTable(paired).split('\n').find((l) => l.startsWith('| A: test | 1 | KafkaJS |'))).toContain('| 4.00× | 4.00× (3.00–5.00) |');
   });
 
   it('writes the run facts and keeps the detail below the marker', () => {
