@@ -34,6 +34,8 @@ export interface FakeClusterOptions {
   sequences?: boolean;
   /** Metadata gives every topic the zero id, as brokers without topic ids do. */
   noTopicIds?: boolean;
+  /** The offset of every partition's first record (0 unless given): where `log` index 0 sits. */
+  firstOffset?: bigint;
 }
 
 export interface FakeCluster {
@@ -160,7 +162,7 @@ export async function startFakeCluster(o: FakeClusterOptions): Promise<FakeClust
           answers.forEach((a, i) => {
             const code = codes[i] as number;
             const key = `${a.topic}/${a.partition}`;
-            const baseOffset = code === 0 ? BigInt((log.get(key)?.length ?? 0) - a.count) : -1n;
+            const baseOffset = code === 0 ? (o.firstOffset ?? 0n) + BigInt((log.get(key)?.length ?? 0) - a.count) : -1n;
             const list = byTopic.get(a.topic) ?? [];
             list.push({ index: a.partition, errorCode: code, baseOffset, logAppendTimeMs: -1n, logStartOffset: 0n, recordErrors: [], errorMessage: null });
             byTopic.set(a.topic, list);

@@ -76,6 +76,38 @@ describe('sendBatch()', () => {
     );
   });
 
+  it('offsets stay exact as bigints wherever the log starts, 2^53 and beyond included', async () => {
+    // Offsets cross from numbers to bigints here (BatchSend keeps them as numbers while they are exact).
+    const firstOffset = fc.oneof(
+      fc.bigInt({ min: 0n, max: 2n ** 20n }),
+      fc.bigInt({ min: 2n ** 53n - 2n ** 33n, max: 2n ** 53n + 2n ** 10n }),
+      fc.bigInt({ min: 2n ** 62n, max: 2n ** 63n - 2n ** 20n }),
+    );
+    await fc.assert(
+      fc.asyncProperty(firstOffset, fc.array(fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 40 }), { minLength: 1, maxLength: 4 }), async (first, calls) => {
+        const topic = `t${Math.random().toString(36).slice(2)}`;
+        const f = await startFakeCluster({ topics: { [topic]: 3 }, firstOffset: first });
+        const p = new Producer({ bootstrapServers: f.bootstrap, enableIdempotence: false });
+        try {
+          let n = 0;
+          const sent = calls.map((partitions) => partitions.map((partition) => ({ topic, value: `v${n++}`, partition })));
+          const results = await Promise.all(sent.map((records) => p.sendBatch(records)));
+          sent.forEach((records, c) =>
+            records.forEach((r, i) => {
+              const m = results[c]![i]!;
+              expect(m.partition).toBe(r.partition);
+              expect(f.log.get(`${topic}/${r.partition}`)?.[Number(m.offset - first)]).toBe(r.value);
+            }),
+          );
+        } finally {
+          await p.close();
+          await f.close();
+        }
+      }),
+      { numRuns: 25 },
+    );
+  });
+
   it('a record that cannot be serialized fails alone; the others are written; flush() resolves after the call settles', async () => {
     fake = await startFakeCluster({ topics: { t: 2 } });
     const p = new Producer({ bootstrapServers: fake.bootstrap });
