@@ -108,6 +108,8 @@ export interface Meta {
   versions: Record<string, string>;
   /** What was scaled down from the counts, and why. */
   scaled: string[];
+  /** How long a fresh cluster's first workload ran unmeasured, again and again, before its measured runs. */
+  freshWarmUpSeconds: number;
   durationSeconds: number;
 }
 

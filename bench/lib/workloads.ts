@@ -9,6 +9,8 @@ export interface Plan {
   scaled: string[];
   microMs: number;
   timeoutMs: number;
+  /** How long a fresh cluster's first workload runs unmeasured, again and again, before its measured runs. */
+  freshWarmUpMs: number;
 }
 
 const w = (id: string, kind: Workload['kind'], count: number, size: number, acks: 1 | 'all', idempotent: boolean, compression: Workload['compression'] = 'none', consumers = 1): Workload =>
@@ -32,6 +34,7 @@ export function plan(quick: boolean): Plan {
       scaled: ['--quick: A 100k, B 20k, C 300, D and E 200k records; one node; one run.'],
       microMs: 100,
       timeoutMs: 60_000,
+      freshWarmUpMs: 0,
     };
   }
   return {
@@ -52,6 +55,7 @@ export function plan(quick: boolean): Plan {
     ],
     microMs: 300,
     timeoutMs: 300_000,
+    freshWarmUpMs: 30_000,
   };
 }
 

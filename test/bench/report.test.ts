@@ -17,7 +17,7 @@ function row(workload: string, client: string, recordsPerSec: number, extra: Par
 function fake(): BenchResults {
   return {
     meta: { date: '2026-12-02T10:00:00Z', cpuModel: 'Test CPU', cores: 2, loadAverage: '0.10 0.20 0.30', quick: false, runs: 3, clusters: '1 test node',
-      versions: { Node: 'v20.0.0', KafkaJS: '2.2.4' }, scaled: ['C: 2,000 sends'], durationSeconds: 600 },
+      versions: { Node: 'v20.0.0', KafkaJS: '2.2.4' }, scaled: ['C: 2,000 sends'], freshWarmUpSeconds: 30, durationSeconds: 600 },
     clients: [KW20, KW24, 'KafkaJS', 'kcat'],
     rows: [
       row('A', KW20, 400_000),
@@ -132,6 +132,7 @@ describe('bench table and RESULTS.md', () => {
     expect(first).toContain('KafkaJS 2.2.4');
     expect(first).toContain('  - C: 2,000 sends');
     expect(first).toContain('median of 3 runs');
+    expect(first).toContain('again and again for 30 s');
     const detail = first.slice(first.indexOf(DETAIL_MARKER));
     expect(detail).toContain('### Producer end to end');
     expect(detail).toContain('old numbers');
