@@ -118,8 +118,8 @@ async function runWorkload(w: Workload, clients: BenchClient[], bootstrap: strin
     const until = Date.now() + (freshWarmUpMs ?? 0);
     for (let n = 1; ; n++) {
       const topic = shared ?? (n === 1 ? warmTopic : unique(`${w.id.replace(/\W+/g, '')}-warmup`));
-      if (n > 1 && shared === null) await createTopics(bootstrap, nodes, [topic], PARTITIONS);
       try {
+        if (n > 1 && shared === null) await createTopics(bootstrap, nodes, [topic], PARTITIONS);
         await warmer.run(warm, { bootstrap, topic, partitions: PARTITIONS, groupId: unique('group'), tmp, timeoutMs });
       } catch (e) {
         if (isShuttingDown()) throw e;
