@@ -95,10 +95,10 @@ function onSignal(sig: NodeJS.Signals): void {
 async function runWorkload(w: Workload, clients: BenchClient[], bootstrap: string, nodes: number, runs: number, timeoutMs: number, tmp: string, dataTopic: () => Promise<string>, freshWarmUpMs: number | null): Promise<Row[]> {
   const active = clients.filter((c) => c.missing === null && c.unsupported(w) === null);
   const topics = new Map<string, string>();
-  const warmTopic = unique(`${w.id.replace(/\W+/g, '')}-warmup`);
+  const slug = w.id.replace(/\W+/g, '');
   if (w.kind === 'produce' || w.kind === 'awaited') {
-    for (const c of active) for (let r = 0; r < runs; r++) topics.set(`${c.label}#${r}`, unique(w.id.replace(/\W+/g, '')));
-    if (topics.size > 0) await createTopics(bootstrap, nodes, [warmTopic, ...topics.values()], PARTITIONS);
+    for (const c of active) for (let r = 0; r < runs; r++) topics.set(`${c.label}#${r}`, unique(slug));
+    if (topics.size > 0) await createTopics(bootstrap, nodes, [...topics.values()], PARTITIONS);
   }
   const shared = w.kind === 'consume' || w.kind === 'group' ? await dataTopic() : null;
   const drop = async (topic: string): Promise<void> => {
@@ -117,26 +117,25 @@ async function runWorkload(w: Workload, clients: BenchClient[], bootstrap: strin
     const warm = { ...w, count: fresh ? w.count : Math.ceil(w.count / 4) };
     const until = Date.now() + (freshWarmUpMs ?? 0);
     for (let n = 1; ; n++) {
-      const topic = shared ?? (n === 1 ? warmTopic : unique(`${w.id.replace(/\W+/g, '')}-warmup`));
+      const topic = shared ?? unique(`${slug}-warmup`);
+      let ok = true;
       try {
-        if (n > 1 && shared === null) await createTopics(bootstrap, nodes, [topic], PARTITIONS);
+        if (shared === null) await createTopics(bootstrap, nodes, [topic], PARTITIONS);
         await warmer.run(warm, { bootstrap, topic, partitions: PARTITIONS, groupId: unique('group'), tmp, timeoutMs });
       } catch (e) {
         if (isShuttingDown()) throw e;
         log(`${w.id} ${nodes}n warm-up with ${warmer.label} failed (the runs go on): ${(e as Error).message}`);
-        if (shared === null) await drop(topic);
-        break;
+        ok = false;
       }
       if (shared === null) await drop(topic);
-      if (!fresh || Date.now() >= until || n >= MAX_WARM_UP_RUNS) {
-        if (fresh) log(`${w.id} ${nodes}n warm-up: ${n} unmeasured run(s) with ${warmer.label}`);
-        break;
-      }
+      if (ok && fresh && Date.now() < until && n < MAX_WARM_UP_RUNS) continue;
+      if (ok && fresh) log(`${w.id} ${nodes}n warm-up: ${n} unmeasured run(s) with ${warmer.label}`);
+      break;
     }
   }
-  const samples = new Map<string, Sample[]>();
-  // The same samples by round (undefined where a run is missing), for the paired ratios (lib/stats.ts).
+  // Each client's samples by round (undefined where a run is missing): the paired ratios (lib/stats.ts) need the rounds.
   const byRound = new Map<string, Array<Sample | undefined>>();
+  const samplesOf = (label: string): Sample[] => (byRound.get(label) ?? []).filter((s): s is Sample => s !== undefined);
   const failures = new Map<string, string>();
   for (let r = 0; r < runs; r++) {
     // Each run starts with another client, so no client always follows the same one.
@@ -146,7 +145,6 @@ async function runWorkload(w: Workload, clients: BenchClient[], bootstrap: strin
       const topic = shared ?? topics.get(`${c.label}#${r}`)!;
       try {
         const s = await c.run(w, { bootstrap, topic, partitions: PARTITIONS, groupId: unique('group'), tmp, timeoutMs });
-        samples.set(c.label, [...(samples.get(c.label) ?? []), s]);
         const rounds = byRound.get(c.label) ?? new Array<Sample | undefined>(runs).fill(undefined);
         rounds[r] = s;
         byRound.set(c.label, rounds);
@@ -165,9 +163,9 @@ async function runWorkload(w: Workload, clients: BenchClient[], bootstrap: strin
     const why = c.unsupported(w);
     if (why !== null) return { ...base, status: 'n/a', note: why, runs: 0 };
     const f = failures.get(c.label);
-    if (f !== undefined) return { ...base, status: 'failed', note: f, runs: samples.get(c.label)?.length ?? 0 };
+    if (f !== undefined) return { ...base, status: 'failed', note: f, runs: samplesOf(c.label).length };
     const note = c.note?.(w);
-    return { ...base, status: 'ok', ...(note ? { note } : {}), ...summarize(samples.get(c.label) ?? []), byRound: roundFigures(byRound.get(c.label) ?? []) };
+    return { ...base, status: 'ok', ...(note ? { note } : {}), ...summarize(samplesOf(c.label)), byRound: roundFigures(byRound.get(c.label) ?? []) };
   });
 }
 

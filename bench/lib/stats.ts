@@ -60,13 +60,13 @@ export function pairedRatios(ours: Row | undefined, peer: Row | undefined): numb
   const a = ours?.byRound;
   const b = peer?.byRound;
   if (!a || !b || ours?.status !== 'ok' || peer?.status !== 'ok') return [];
+  // As in ratio(): awaited sends (C) compare p50, where lower is better.
   const latency = ours.p50Ms !== undefined && peer.p50Ms !== undefined;
   const rs: number[] = [];
   for (let r = 0; r < Math.min(a.length, b.length); r++) {
-    const x = a[r];
-    const y = b[r];
-    if (x === null || x === undefined || y === null || y === undefined || !(x > 0) || !(y > 0)) continue;
-    rs.push(latency ? y / x : x / y);
+    const x = a[r] ?? 0;
+    const y = b[r] ?? 0;
+    if (x > 0 && y > 0) rs.push(latency ? y / x : x / y);
   }
   return rs;
 }

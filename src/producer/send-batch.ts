@@ -50,6 +50,9 @@ export class BatchSend implements Completion {
   /** Per record: 0 while in flight, then WRITTEN or FAILED (a record settles once, whatever calls it). */
   private readonly states: Uint8Array;
   private errors: Map<number, unknown> | null = null;
+  // The last offset made a bigint, as a number and as the bigint (see offsetAt).
+  private lastNumber = NaN;
+  private lastBigint = 0n;
   private remaining: number;
   private readonly token: object;
 
@@ -116,10 +119,6 @@ export class BatchSend implements Completion {
   private metadata(i: number): RecordMetadata {
     return { topic: this.topics[i] as string, partition: this.partitions[i] as number, offset: this.offsetAt(i), timestamp: this.timestamps[i] as number };
   }
-
-  // The last offset made a bigint, as a number and as the bigint.
-  private lastNumber = NaN;
-  private lastBigint = 0n;
 
   /**
    * Record i's offset as a bigint. A batch's records have consecutive offsets,
