@@ -21,7 +21,7 @@ export interface ProducerOptions<K = unknown, V = unknown> extends Pick<PoolOpti
    */
   lingerMs?: number;
   /**
-   * Largest size of one partition's batch in bytes (default 262144, where Java has 16384: see the README).
+   * Largest size of one partition's batch in bytes (default 524288, where Java has 16384: see the README).
    * Also how many bytes the sticky partitioner gives a partition before it moves on (KIP-794), as in Java.
    */
   batchSize?: number;
@@ -133,7 +133,7 @@ export function resolveProducerOptions(o: ProducerOptions): ResolvedProducerOpti
     acks,
     enableIdempotence: idempotence,
     lingerMs,
-    batchSize: int('batchSize', o.batchSize ?? 262_144, 0),
+    batchSize: int('batchSize', o.batchSize ?? 524_288, 0),
     compressionType: compressionOf(o.compressionType),
     bufferMemory: int('bufferMemory', o.bufferMemory ?? 33_554_432, 1),
     maxBlockMs: int('maxBlockMs', o.maxBlockMs ?? 60_000, 0),
