@@ -51,7 +51,7 @@ let level3Params: Record<number, number> | null = null;
 /**
  * Level 3 as the Java producer gets it. zstd tunes a level's parameters to
  * the input's length when it knows it, and node:zlib's one-shot call always
- * tells it; for inputs up to 256 KiB (most batches, and a full one at batchSize 256 KiB)
+ * tells it; for inputs up to 256 KiB (half the default batchSize)
  * level 3 then looks for 4-byte matches in smaller tables. The Java producer
  * writes through a stream (zstd-jni's ZstdOutputStream) whose length zstd
  * does not know, which gets level 3's general parameters: 5-byte matches,
