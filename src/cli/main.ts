@@ -196,9 +196,22 @@ export function run(argv: string[]): void {
     if (running?.interrupt()) process.once('SIGINT', () => process.exit(EXIT.INTERRUPTED));
     else process.exit(EXIT.INTERRUPTED);
   });
+  // The reader of stdout went away (`kafkawire topics list | head -1`): a command with a clean stop takes it
+  // (consume commits and leaves its group), any other runs to its end, its further output dropped (produce still
+  // sends every line). The exit code is then 0, as a Unix tool's. Without this listener, Node throws the failed
+  // write as an uncaught error and prints its stack. Another write error (a full disk) is named, and exits 1.
+  let outputError: NodeJS.ErrnoException | null = null;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (outputError !== null) return;
+    outputError = e;
+    if (e.code !== 'EPIPE') process.stderr.write(`kafkawire: error: cannot write to standard output: ${e.message}\n`);
+    running?.interrupt();
+  });
+  process.stderr.on('error', () => undefined);
   main(argv).then(
     (code) => {
-      process.exitCode = code;
+      const out = outputError as NodeJS.ErrnoException | null;
+      process.exitCode = out === null ? code : out.code !== 'EPIPE' ? EXIT.FAILED : code === EXIT.INTERRUPTED ? EXIT.OK : code;
     },
     (e: unknown) => {
       process.stderr.write(`kafkawire: error: ${String(e)}\n`);

@@ -87,6 +87,8 @@ export async function partitionRange(admin: Admin, topic: string, partition: num
 export async function writeOut(cli: Cli, text: string): Promise<void> {
   if (text === '') return;
   const out = cli.io.stdout;
+  // Once the reader is gone, output is dropped (no 'drain' would ever come).
+  if ((out as { destroyed?: boolean }).destroyed === true) return;
   if (out.write(text)) return;
   await new Promise<void>((resolve) => {
     const done = () => {

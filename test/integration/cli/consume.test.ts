@@ -178,6 +178,40 @@ describeKafka('kafkawire CLI: consume, get, perf consume (child process)', () =>
     expect(gone).toMatchObject({ members: 0, totalLag: 0 });
   });
 
+  it('a reader that stops early (| head): consume exits 0 without a stack trace, through its clean stop (the group is left)', async () => {
+    const topic = uniqueTopic('cli-pipe');
+    const group = uniqueTopic('cli-pipe-group');
+    await createTopic(topic, 1);
+    await kafkawire(['produce', topic, ...b], { input: 'a\nb\n' });
+    const member = await startKafkawire(['consume', topic, '--group', group, '--from', 'earliest', ...fast, ...b]);
+    try {
+      await eventually(async () => expect(lines(member.stdout)).toHaveLength(2), 60_000);
+      member.closeStdout();
+      // Its next write finds the pipe closed.
+      await kafkawire(['produce', topic, ...b], { input: 'c\n' });
+      const done = await member.exited(60_000);
+      expect(done.code).toBe(0);
+      expect(done.stderr).toBe('');
+    } finally {
+      member.kill('SIGKILL');
+    }
+    const left = JSON.parse((await kafkawire(['groups', 'describe', group, '--json', ...b])).stdout);
+    expect(left).toMatchObject({ members: 0 });
+  });
+
+  it('a reader gone before the output (| head -0): topics describe exits 0 without a stack trace; produce still sends every line', async () => {
+    const topic = uniqueTopic('cli-pipe-gone');
+    await createTopic(topic, 2);
+    // Closed at spawn: neither command can have written before it had an answer from the cluster.
+    const describe = await kafkawire(['topics', 'describe', topic, ...b], { closeStdout: true });
+    expect(describe).toMatchObject({ code: 0, stderr: '' });
+    const input = Array.from({ length: 3000 }, (_, i) => `line-${i}`);
+    const produce = await kafkawire(['produce', topic, ...b], { closeStdout: true, input: `${input.join('\n')}\n` });
+    expect(produce).toMatchObject({ code: 0, stderr: '' });
+    const ends = await admin.listOffsets([0, 1].map((partition) => ({ topic, partition, spec: 'latest' as const })));
+    expect(ends.reduce((n, e) => n + Number(e.value!.offset), 0)).toBe(input.length);
+  });
+
   it('get: the record at an offset; below the log start and at/after the end name the range; a marker names the next record', async () => {
     const topic = uniqueTopic('cli-get');
     await createTopic(topic, 1);

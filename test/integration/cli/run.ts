@@ -40,7 +40,7 @@ export interface CliResult {
 }
 
 /** Runs `kafkawire ...args`; stdin gets `input` (then closes). Rejects only if the child outlives timeoutMs. */
-export async function kafkawire(args: string[], opts: { input?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<CliResult> {
+export async function kafkawire(args: string[], opts: { input?: string; env?: Record<string, string | undefined>; timeoutMs?: number; closeStdout?: boolean } = {}): Promise<CliResult> {
   const bin = await buildCli();
   const env: NodeJS.ProcessEnv = { ...process.env, KAFKA_BOOTSTRAP: undefined, DEBUG: undefined, ...opts.env };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
@@ -48,7 +48,9 @@ export async function kafkawire(args: string[], opts: { input?: string; env?: Re
     const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
+    // closeStdout: the reader is gone from the start, as with `| head -0`.
+    if (opts.closeStdout) child.stdout.destroy();
+    else child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -70,6 +72,8 @@ export interface RunningCli {
   readonly stderr: string;
   /** Sends a signal (SIGINT: Ctrl-C). */
   kill(signal: NodeJS.Signals): void;
+  /** Closes the reading end of its stdout, as `| head` does once it has read enough. */
+  closeStdout(): void;
   /** Resolves when it exits; SIGKILLs it and rejects after timeoutMs. */
   exited(timeoutMs?: number): Promise<CliResult>;
 }
@@ -96,6 +100,7 @@ export async function startKafkawire(args: string[], opts: { env?: Record<string
     kill: (signal) => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },
+    closeStdout: () => child.stdout.destroy(),
     exited: async (timeoutMs = 60_000) => {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
