@@ -17,7 +17,7 @@ import { createTopics, deleteTopic, kafkaLibs, preload, repoRoot, startBenchClus
 import { runMicro } from './lib/micro.js';
 import { checkTimeBinary, isShuttingDown, killChildren, shutDown } from './lib/proc.js';
 import { roundFigures, summarize } from './lib/stats.js';
-import { KW20, KW24, type BenchResults, type Row, type Sample, type Workload } from './lib/types.js';
+import { FLOOR, KW20, KW24, type BenchResults, type Row, type Sample, type Workload } from './lib/types.js';
 import { plan, title } from './lib/workloads.js';
 import { resultsMarkdown } from './report/markdown.js';
 import { resultsSvg } from './report/svg.js';
@@ -195,6 +195,7 @@ async function main(): Promise<void> {
     nodeClient(KW24, 'kafkawire', n24?.bin ?? null, n24?.version ?? 'none'),
     nodeClient(`KafkaJS (Node ${process.versions.node.split('.')[0]})`, 'kafkajs', process.execPath, process.version),
     nodeClient('platformatic (Node 24)', 'platformatic', n24?.bin ?? null, n24?.version ?? 'none'),
+    nodeClient(FLOOR, 'floor', n24?.bin ?? null, n24?.version ?? 'none'),
     javaClient(libs),
     kcatClient(kcat),
   ];

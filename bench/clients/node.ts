@@ -6,6 +6,8 @@ import { measure, tailOf } from '../lib/proc.js';
 import type { NodeClientKind, Sample, Workload, WorkerJob, WorkerResult } from '../lib/types.js';
 import { ClientFailure, rate, type BenchClient, type RunContext } from './client.js';
 
+const FLOOR_NOTE = 'not a client: ~1 MB batches encoded before the clock, one per request, 5 in flight per broker; the fastest any client could go here (its CPU s and RSS include the encoding)';
+
 const worker = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker.js');
 
 /** zstd in node:zlib: Node 22.15+ (and 23.8+). */
@@ -19,11 +21,13 @@ export function nodeClient(label: string, kind: NodeClientKind, nodeBin: string 
     label,
     missing: nodeBin === null ? 'not installed (no Node 24: npx -y -p node@24 failed)' : null,
     unsupported(w) {
+      if (kind === 'floor' && w.kind !== 'produce') return 'n/a (a produce workload\'s limit only)';
       if (w.compression === 'zstd' && kind !== 'kafkajs' && !nodeHasZstd(nodeVersion)) return `n/a (zstd needs Node 22.15+; this is ${nodeVersion})`;
       if (kind === 'kafkajs' && w.compression !== 'none') return `n/a (no built-in ${w.compression} codec)`;
       return null;
     },
     note(w) {
+      if (kind === 'floor') return FLOOR_NOTE;
       if (w.kind === 'produce') return kind === 'kafkawire' ? 'sendBatch() calls of 1000 records, 5 in flight' : 'calls of 1000 records, 5 in flight';
       if (w.kind === 'group') return `${w.consumers} consumers in one process`;
       return undefined;

@@ -9,6 +9,7 @@ const ADAPTERS: Record<WorkerJob['client'], () => Promise<NodeAdapter>> = {
   kafkawire: async () => (await import('./kafkawire.js')).kafkawire,
   kafkajs: async () => (await import('./kafkajs.js')).kafkajs,
   platformatic: async () => (await import('./platformatic.js')).platformatic,
+  floor: async () => (await import('./floor.js')).floor,
 };
 
 function percentile(sorted: number[], p: number): number {

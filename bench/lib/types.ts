@@ -29,7 +29,8 @@ export interface WorkerJob {
   groupId: string;
 }
 
-export type NodeClientKind = 'kafkawire' | 'kafkajs' | 'platformatic';
+/** 'floor': no client, the cluster's own limit (clients/floor.ts). */
+export type NodeClientKind = 'kafkawire' | 'kafkajs' | 'platformatic' | 'floor';
 
 /** What a Node worker prints (one JSON line) at its end. */
 export interface WorkerResult {
@@ -123,3 +124,5 @@ export interface BenchResults {
 
 export const KW20 = 'kafkawire Node 20';
 export const KW24 = 'kafkawire Node 24';
+/** Not a client: pre-encoded requests, the most the cluster takes (bench/clients/floor.ts). Left out of the chart. */
+export const FLOOR = 'wire floor (Node 24)';

@@ -1,7 +1,7 @@
 // bench/RESULTS.md: the run's facts (date, machine, versions, what was
 // scaled), the table and the chart, above a marker; everything below the
 // marker is hand-written detail from earlier, narrower benchmarks, kept as is.
-import type { BenchResults } from '../lib/types.js';
+import { FLOOR, type BenchResults } from '../lib/types.js';
 import { resultsTable } from './table.js';
 
 export const DETAIL_MARKER = '<!-- npm run bench rewrites everything above this line and keeps everything below it -->';
@@ -54,6 +54,9 @@ export function resultsMarkdown(res: BenchResults, previous: string | null): str
     '  calls in flight: KafkaJS\'s and platformatic\'s `send()` take an array, kafkawire\'s `sendBatch()` does. Java cannot',
     '  await each send, so C paces ProducerPerformance instead.',
     '- kafkawire with one `send()` per record (a promise each) is measured by `npm run bench:produce`.',
+    `- **${FLOOR}** is no client: it sends A and B as requests encoded before its clock starts, each one batch of about`,
+    '  1 MB (below the broker\'s default max.message.bytes), 5 in flight per broker. It is the most these brokers take over',
+    '  this loopback, so "kafkawire ÷ this" is the share of it kafkawire reaches, and the time between the two is client work.',
     '',
     resultsTable(res),
     '',

@@ -2,7 +2,7 @@
 // size, as horizontal bars on a log scale around 1× (right of the line:
 // kafkawire did better). Hand-written SVG text, no dependency.
 import { ratio } from '../lib/stats.js';
-import { KW20, KW24, type BenchResults, type Row } from '../lib/types.js';
+import { FLOOR, KW20, KW24, type BenchResults, type Row } from '../lib/types.js';
 
 const COLORS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#b07aa1', '#76b7b2'];
 const MIN = 0.1;
@@ -19,7 +19,8 @@ export interface Bar {
 
 /** One bar per workload, cluster size and peer; kafkawire under Node 24 is the reference, Node 20 where 24 has no figure. */
 export function bars(res: BenchResults): Bar[] {
-  const peers = res.clients.filter((c) => c !== KW20 && c !== KW24);
+  // The wire floor is no peer: the table gives kafkawire's share of it.
+  const peers = res.clients.filter((c) => c !== KW20 && c !== KW24 && c !== FLOOR);
   const out: Bar[] = [];
   const groups = new Map<string, Row[]>();
   for (const r of res.rows) {

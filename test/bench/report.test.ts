@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { pairedRatios, ratio, roundFigures, stat, summarize } from '../../bench/lib/stats.js';
-import { KW20, KW24, type BenchResults, type Row } from '../../bench/lib/types.js';
+import { FLOOR, KW20, KW24, type BenchResults, type Row } from '../../bench/lib/types.js';
 import { DETAIL_MARKER, keptDetail, resultsMarkdown } from '../../bench/report/markdown.js';
 import { bars, resultsSvg } from '../../bench/report/svg.js';
 import { resultsTable } from '../../bench/report/table.js';
@@ -165,5 +165,14 @@ describe('bench SVG', () => {
     const opens = (svg.match(/<(rect|text|svg|title)[\s>]/g) ?? []).length;
     const closes = (svg.match(/<\/(rect|text|svg|title)>/g) ?? []).length + (svg.match(/<rect [^>]*\/>/g) ?? []).length;
     expect(closes).toBe(opens);
+  });
+
+  it('leaves the wire floor out of the chart, while the table keeps its row and ratio', () => {
+    const res = fake();
+    res.clients.push(FLOOR);
+    res.rows.push(row('A', FLOOR, 2_000_000));
+    expect(bars(res).map((x) => x.peer)).not.toContain(FLOOR);
+    expect(bars(res)).toHaveLength(bars(fake()).length);
+    expect(resultsTable(res).split('\n').find((l) => l.startsWith(`| A: test | 1 | ${FLOOR} |`))).toContain('| 0.25× |');
   });
 });
