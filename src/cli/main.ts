@@ -200,18 +200,26 @@ export function run(argv: string[]): void {
   // (consume commits and leaves its group), any other runs to its end, its further output dropped (produce still
   // sends every line). The exit code is then 0, as a Unix tool's. Without this listener, Node throws the failed
   // write as an uncaught error and prints its stack. Another write error (a full disk) is named, and exits 1.
+  // A write's error comes a tick after the write, so it may come after the command has ended: both ends set the code.
   let outputError: NodeJS.ErrnoException | null = null;
+  let commandCode: number | null = null;
+  const setExitCode = (): void => {
+    if (commandCode === null) return;
+    const failed = outputError !== null && outputError.code !== 'EPIPE';
+    process.exitCode = failed ? EXIT.FAILED : outputError !== null && commandCode === EXIT.INTERRUPTED ? EXIT.OK : commandCode;
+  };
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (outputError !== null) return;
     outputError = e;
     if (e.code !== 'EPIPE') process.stderr.write(`kafkawire: error: cannot write to standard output: ${e.message}\n`);
     running?.interrupt();
+    setExitCode();
   });
   process.stderr.on('error', () => undefined);
   main(argv).then(
     (code) => {
-      const out = outputError as NodeJS.ErrnoException | null;
-      process.exitCode = out === null ? code : out.code !== 'EPIPE' ? EXIT.FAILED : code === EXIT.INTERRUPTED ? EXIT.OK : code;
+      commandCode = code;
+      setExitCode();
     },
     (e: unknown) => {
       process.stderr.write(`kafkawire: error: ${String(e)}\n`);

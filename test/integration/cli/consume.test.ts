@@ -2,6 +2,7 @@
 // consume (positions, --json, groups that commit what was printed, Ctrl-C),
 // get (the record, the range, offsets without data), perf consume, and
 // groups describe with live kafkawire consumers in a KIP-848 group.
+import fs from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Admin } from '../../../src/admin/admin.js';
 import { Producer } from '../../../src/index.js';
@@ -210,6 +211,19 @@ describeKafka('kafkawire CLI: consume, get, perf consume (child process)', () =>
     expect(produce).toMatchObject({ code: 0, stderr: '' });
     const ends = await admin.listOffsets([0, 1].map((partition) => ({ topic, partition, spec: 'latest' as const })));
     expect(ends.reduce((n, e) => n + Number(e.value!.offset), 0)).toBe(input.length);
+  });
+
+  it.skipIf(!fs.existsSync('/dev/full'))('a full disk under stdout (> /dev/full) is named on stderr and exits 1', async () => {
+    const topic = uniqueTopic('cli-full');
+    await createTopic(topic, 1);
+    const fd = fs.openSync('/dev/full', 'w');
+    try {
+      const r = await kafkawire(['topics', 'describe', topic, ...b], { stdoutFd: fd });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^kafkawire: error: cannot write to standard output: ENOSPC/);
+    } finally {
+      fs.closeSync(fd);
+    }
   });
 
   it('get: the record at an offset; below the log start and at/after the end name the range; a marker names the next record', async () => {

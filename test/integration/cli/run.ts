@@ -1,10 +1,11 @@
 // Runs the kafkawire CLI as a child process, as users run it: the package is
 // built once per test file as `npm run build` builds it (into a scratch folder
 // under node_modules/.cache), and bin/kafkawire.mjs starts it.
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, type ChildProcessByStdio } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { buildPackage } from '../../build-package.js';
 
@@ -40,17 +41,18 @@ export interface CliResult {
 }
 
 /** Runs `kafkawire ...args`; stdin gets `input` (then closes). Rejects only if the child outlives timeoutMs. */
-export async function kafkawire(args: string[], opts: { input?: string; env?: Record<string, string | undefined>; timeoutMs?: number; closeStdout?: boolean } = {}): Promise<CliResult> {
+export async function kafkawire(args: string[], opts: { input?: string; env?: Record<string, string | undefined>; timeoutMs?: number; closeStdout?: boolean; stdoutFd?: number } = {}): Promise<CliResult> {
   const bin = await buildCli();
   const env: NodeJS.ProcessEnv = { ...process.env, KAFKA_BOOTSTRAP: undefined, DEBUG: undefined, ...opts.env };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // stdoutFd: the child writes there (a file, /dev/full) instead of to us.
+    const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['pipe', opts.stdoutFd ?? 'pipe', 'pipe'] }) as ChildProcessByStdio<Writable, Readable | null, Readable>;
     let stdout = '';
     let stderr = '';
     // closeStdout: the reader is gone from the start, as with `| head -0`.
-    if (opts.closeStdout) child.stdout.destroy();
-    else child.stdout.on('data', (d) => (stdout += d));
+    if (opts.closeStdout) child.stdout?.destroy();
+    else child.stdout?.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
