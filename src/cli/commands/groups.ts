@@ -191,7 +191,8 @@ export const groups: Command = {
         for (const r of res) {
           if (cli.json) cli.printJson(r.ok ? { groupId: r.groupId, deleted: true } : { groupId: r.groupId, deleted: false, error: r.error.message });
           else if (r.ok) cli.print(`deleted group ${r.groupId}`);
-          else cli.io.stderr.write(`kafkawire: error: ${r.groupId}: ${r.error.message}\n`);
+          // One group's failure is the command's error, printed once by main (with its exit code).
+          else if (res.length > 1) cli.io.stderr.write(`kafkawire: error: ${r.groupId}: ${r.error.message}\n`);
         }
         const bad = res.find((r) => !r.ok);
         if (bad && res.length === 1) throw bad.error;

@@ -105,7 +105,8 @@ export const topics: Command = {
         for (const r of res) {
           if (cli.json) cli.printJson(r.ok ? { topic: r.topic, deleted: true } : { topic: r.topic, deleted: false, error: r.error.message });
           else if (r.ok) cli.print(`deleted topic ${r.topic}`);
-          else cli.io.stderr.write(`kafkawire: error: ${r.topic}: ${r.error.message}\n`);
+          // One topic's failure is the command's error, printed once by main (with its exit code).
+          else if (res.length > 1) cli.io.stderr.write(`kafkawire: error: ${r.topic}: ${r.error.message}\n`);
         }
         const bad = res.find((r) => !r.ok);
         return bad ? (res.length === 1 ? Promise.reject(bad.error) : EXIT.FAILED) : EXIT.OK;

@@ -117,6 +117,10 @@ describeKafka('kafkawire CLI (child process)', () => {
     const none = await kafkawire(['topics', 'describe', missing, ...b]);
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/^kafkawire: error: UNKNOWN_TOPIC_OR_PARTITION.*does not exist/);
+    // One topic: its error is the command's, said once.
+    const one = await kafkawire(['topics', 'delete', missing, ...b]);
+    expect(one.code).toBe(1);
+    expect(one.stderr).toMatch(/^kafkawire: error: UNKNOWN_TOPIC_OR_PARTITION[^\n]*\n$/);
   });
 
   it('groups describe: lag matches committed offsets; offsets reset is a dry run unless --execute', async () => {
@@ -166,6 +170,9 @@ describeKafka('kafkawire CLI (child process)', () => {
     const gone = await kafkawire(['groups', 'describe', group, ...b]);
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain('GROUP_ID_NOT_FOUND');
+    const again = await kafkawire(['groups', 'delete', group, ...b]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^kafkawire: error: GROUP_ID_NOT_FOUND[^\n]*\n$/);
   });
 
   it('offsets reset refuses while the group has active members; groups describe shows the owner', async () => {
