@@ -103,6 +103,7 @@ function deliveryTimeoutOf(set: number | undefined, lingerMs: number, requestTim
 
 /** Applies defaults and the Java producer's consistency rules. */
 export function resolveProducerOptions(o: ProducerOptions): ResolvedProducerOptions {
+  if (o === null || typeof o !== 'object') throw new KafkaConfigError('the producer needs an options object with bootstrapServers');
   const acksRaw = o.acks ?? 'all';
   const acks = acksRaw === 'all' ? -1 : acksRaw;
   if (acks !== 0 && acks !== 1 && acks !== -1) throw new KafkaConfigError(`acks must be 0, 1, -1 or 'all', got ${describeValue(acksRaw)}`);

@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KafkaConfigError, KafkaError, Producer } from '../../src/index.js';
 import { internalsOf } from '../../src/producer/internal.js';
-import { resolveProducerOptions } from '../../src/producer/options.js';
+import { resolveProducerOptions, type ProducerOptions } from '../../src/producer/options.js';
 import { registerBuiltinCodecs, registerCodec, zstdAvailable } from '../../src/records/compression/index.js';
 import { startFakeCluster, type FakeCluster } from './fake-cluster.js';
 
@@ -122,6 +122,12 @@ describe('bad input rejects only its own send()', () => {
 });
 
 describe('options are checked when the producer is built', () => {
+  it('no options object, or not an object: a KafkaConfigError that asks for one (not a TypeError)', () => {
+    for (const bad of [undefined, null, 'x:1', 5]) {
+      expect(() => new Producer(bad as unknown as ProducerOptions)).toThrow(new KafkaConfigError('the producer needs an options object with bootstrapServers'));
+    }
+  });
+
   it('an unknown compression type names the known ones', () => {
     expect(() => new Producer({ bootstrapServers: '127.0.0.1:1', compressionType: 'brotli' as 'gzip' })).toThrow(KafkaConfigError);
     expect(() => resolveProducerOptions({ bootstrapServers: 'x:1', compressionType: 'brotli' as 'gzip' })).toThrow(/none, gzip, snappy, lz4, zstd; got "brotli"/);
