@@ -53,6 +53,12 @@ function toOffset(v: unknown, what: string): bigint {
   throw new KafkaConfigError(`${what}: offset ${describeValue(v)} is not a non-negative integer (use a bigint or a safe integer)`);
 }
 
+/** A list of partitions as a call takes it: an array (a string would be read one character at a time). */
+function partitionList(v: unknown, what: string): TopicPartition[] {
+  if (!Array.isArray(v)) throw new KafkaConfigError(`${what} takes a list of { topic, partition }, got ${describeValue(v)}`);
+  return v as TopicPartition[];
+}
+
 function checkTp(tp: unknown, what: string): TopicPartition {
   const t = tp as TopicPartition | null;
   if (!t || typeof t.topic !== 'string' || t.topic.length === 0 || t.topic.includes(':')) throw new KafkaConfigError(`${what}: a topic name is required, got ${describeValue(t?.topic)}`);
@@ -463,8 +469,9 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
 
   private seekTo(strategy: 'earliest' | 'latest', partitions?: TopicPartition[]): void {
     this.checkOpen();
-    const states = partitions === undefined ? [...this.fetches.states.values()] : partitions.map((tp) => this.assigned(tp, strategy === 'earliest' ? 'seekToBeginning()' : 'seekToEnd()'));
-    for (const st of states) this.fetches.release(st, st.requestReset(strategy, strategy === 'earliest' ? 'seekToBeginning()' : 'seekToEnd()'));
+    const what = strategy === 'earliest' ? 'seekToBeginning()' : 'seekToEnd()';
+    const states = partitions === undefined ? [...this.fetches.states.values()] : partitionList(partitions, what).map((tp) => this.assigned(tp, what));
+    for (const st of states) this.fetches.release(st, st.requestReset(strategy, what));
     this.fetches.schedule();
   }
 
@@ -504,12 +511,12 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
 
   pause(partitions: TopicPartition[]): void {
     this.checkOpen();
-    for (const tp of partitions) this.assigned(tp, 'pause()').paused = true;
+    for (const tp of partitionList(partitions, 'pause()')) this.assigned(tp, 'pause()').paused = true;
   }
 
   resume(partitions: TopicPartition[]): void {
     this.checkOpen();
-    for (const tp of partitions) {
+    for (const tp of partitionList(partitions, 'resume()')) {
       const st = this.assigned(tp, 'resume()');
       if (!st.paused) continue;
       st.paused = false;
@@ -530,8 +537,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
 
   private async lookup(tps: TopicPartition[], timestamp: (tp: TopicPartition, i: number) => bigint, timeoutMs: number | undefined, what: string) {
     this.checkOpen();
-    if (!Array.isArray(tps)) throw new KafkaConfigError(`${what} takes a list of partitions`);
-    const list = tps.map((tp) => checkTp(tp, what));
+    const list = partitionList(tps, what).map((tp) => checkTp(tp, what));
     const deadline = Date.now() + (timeoutMs ?? this.options.defaultApiTimeoutMs);
     await this.withDeadline(this.connect(), deadline, 'connecting');
     const lookups = list.map((tp, i) => ({ ...tp, timestamp: timestamp(tp, i) }));
@@ -567,7 +573,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   /** The group's committed offsets for these partitions (offset null where there is none). */
   async committed(partitions: TopicPartition[], opts: { timeoutMs?: number } = {}): Promise<CommittedOffset[]> {
     this.checkOpen();
-    const list = partitions.map((tp) => checkTp(tp, 'committed()'));
+    const list = partitionList(partitions, 'committed()').map((tp) => checkTp(tp, 'committed()'));
     const target = this.groupCommits('read committed offsets');
     const deadline = Date.now() + (opts.timeoutMs ?? this.options.defaultApiTimeoutMs);
     await this.withDeadline(this.connect(), deadline, 'connecting');

@@ -1,3 +1,4 @@
+import { describeValue } from '../../src/config-checks.js';
 import { describe, expect, it } from 'vitest';
 import { KafkaConfigError } from '../../src/errors.js';
 import { resolveConsumerOptions } from '../../src/consumer/options.js';
@@ -78,5 +79,24 @@ describe('consumer options', () => {
     await expect(g.commitSync([{ topic: 't', partition: 0, offset: 1.5 }])).rejects.toThrow(/offset 1.5 is not a non-negative integer/);
     await expect(g.commitSync([{ topic: 't', partition: 0, offset: -1n }])).rejects.toThrow(/must be a non-negative int64/);
     await g.close();
+  });
+
+  it('a partition list that is not an array (a lone topic name, a number) is named as such, not read one character at a time', async () => {
+    const c = new Consumer({ ...base, groupId: 'g' });
+    const bad = ['t', 5, { topic: 't', partition: 0 }, null];
+    for (const v of bad) {
+      const list = v as unknown as Array<{ topic: string; partition: number }>;
+      for (const [what, call] of [
+        ['pause()', () => c.pause(list)],
+        ['resume()', () => c.resume(list)],
+        ['seekToBeginning()', () => c.seekToBeginning(list)],
+        ['seekToEnd()', () => c.seekToEnd(list)],
+      ] as const) {
+        expect(call, `${what} ${String(v)}`).toThrow(new KafkaConfigError(`${what} takes a list of { topic, partition }, got ${describeValue(v)}`));
+      }
+      await expect(c.committed(list)).rejects.toThrow(new KafkaConfigError(`committed() takes a list of { topic, partition }, got ${describeValue(v)}`));
+      await expect(c.beginningOffsets(list)).rejects.toThrow(new KafkaConfigError(`beginningOffsets() takes a list of { topic, partition }, got ${describeValue(v)}`));
+    }
+    await c.close();
   });
 });
