@@ -147,10 +147,20 @@ export class TransactionManager {
     }
   }
 
-  private require(...states: TransactionState[]): void {
+  /** Throws unless the state is one of `states`: the error that put the producer in an error state, or what to call first. */
+  private require(call: string, ...states: TransactionState[]): void {
     if (states.includes(this.state)) return;
     if (this.error && (this.state === 'fatal-error' || this.state === 'abortable-error')) throw this.error;
-    throw new KafkaConfigError(`cannot do that in transaction state ${this.state} (expected ${states.join(' or ')})`);
+    throw new KafkaConfigError(`${call} cannot run in transaction state ${this.state}: ${this.whatFirst(states)}`);
+  }
+
+  private whatFirst(states: TransactionState[]): string {
+    if (this.state === 'uninitialized') return 'call initTransactions() first';
+    if (states.includes('uninitialized')) return 'initTransactions() has run already';
+    if (this.state === 'ready') return 'no transaction is open; call beginTransaction() first';
+    if (this.state === 'in-transaction') return 'a transaction is open; commit or abort it first';
+    if (this.state === 'committing' || this.state === 'aborting') return `the transaction is ${this.state}; wait for that call`;
+    return `it needs state ${states.join(' or ')}`;
   }
 
   /** Sends a request to the coordinator, looking it up again and retrying while it moves or is busy (up to maxBlockMs). */
@@ -216,7 +226,7 @@ export class TransactionManager {
 
   /** InitProducerId through the coordinator; after a timeout it may be called again. */
   async init(): Promise<void> {
-    this.require('uninitialized');
+    this.require('initTransactions()', 'uninitialized');
     try {
       await this.initProducerId(false);
     } catch (e) {
@@ -227,7 +237,7 @@ export class TransactionManager {
   }
 
   begin(): void {
-    this.require('ready');
+    this.require('beginTransaction()', 'ready');
     this.state = 'in-transaction';
   }
 
@@ -284,7 +294,7 @@ export class TransactionManager {
   }
 
   async sendOffsets(offsets: TopicPartitionOffset[], group: string | ConsumerGroupMetadata): Promise<void> {
-    this.require('in-transaction');
+    this.require('sendOffsetsToTransaction()', 'in-transaction');
     const g: ConsumerGroupMetadata = typeof group === 'string' ? { groupId: group } : group;
     try {
       await this.call<AddOffsetsToTxnResponse>('AddOffsetsToTxn', () => ({
@@ -323,8 +333,8 @@ export class TransactionManager {
    */
   async end(commit: boolean): Promise<void> {
     const hooks = this.hooks as TransactionHooks;
-    if (commit) this.require('in-transaction', 'committing');
-    else this.require('in-transaction', 'abortable-error', 'aborting');
+    if (commit) this.require('commitTransaction()', 'in-transaction', 'committing');
+    else this.require('abortTransaction()', 'in-transaction', 'abortable-error', 'aborting');
     const again = this.state === (commit ? 'committing' : 'aborting');
     this.state = commit ? 'committing' : 'aborting';
     // Sends still queued in an aborted transaction must not be appended to the next one.

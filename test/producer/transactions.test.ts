@@ -2,7 +2,7 @@
 // refuses AddPartitionsToTxn, stays silent on EndTxn, or keeps a batch
 // retrying until the abort; the broker's sequence rules are applied.
 import { afterEach, describe, expect, it } from 'vitest';
-import { KafkaTimeoutError, KafkaTransactionError, Producer } from '../../src/index.js';
+import { KafkaConfigError, KafkaTimeoutError, KafkaTransactionError, Producer } from '../../src/index.js';
 import { ErrorCode } from '../../src/messages/error-codes.js';
 import { deferred, startFakeCluster, waitFor, type FakeCluster } from './fake-cluster.js';
 
@@ -122,6 +122,24 @@ describe('transactions against a scripted coordinator', () => {
     loading = false;
     await p.initTransactions();
     p.beginTransaction();
+    await p.send({ topic: 't', value: 'v' });
+    await p.commitTransaction();
+    await p.close();
+  });
+
+  it('a call out of order says what to call first', async () => {
+    fake = await startFakeCluster({ topics: { t: 1 } });
+    const p = txProducer(fake.bootstrap);
+    const says = (call: string, state: string, what: string) => new KafkaConfigError(`${call} cannot run in transaction state ${state}: ${what}`);
+    expect(() => p.beginTransaction()).toThrow(says('beginTransaction()', 'uninitialized', 'call initTransactions() first'));
+    await expect(p.commitTransaction()).rejects.toThrow(says('commitTransaction()', 'uninitialized', 'call initTransactions() first'));
+    await p.initTransactions();
+    await expect(p.initTransactions()).rejects.toThrow(says('initTransactions()', 'ready', 'initTransactions() has run already'));
+    await expect(p.commitTransaction()).rejects.toThrow(says('commitTransaction()', 'ready', 'no transaction is open; call beginTransaction() first'));
+    await expect(p.abortTransaction()).rejects.toThrow(says('abortTransaction()', 'ready', 'no transaction is open; call beginTransaction() first'));
+    await expect(p.sendOffsetsToTransaction([], 'g')).rejects.toThrow(says('sendOffsetsToTransaction()', 'ready', 'no transaction is open; call beginTransaction() first'));
+    p.beginTransaction();
+    expect(() => p.beginTransaction()).toThrow(says('beginTransaction()', 'in-transaction', 'a transaction is open; commit or abort it first'));
     await p.send({ topic: 't', value: 'v' });
     await p.commitTransaction();
     await p.close();
