@@ -295,7 +295,9 @@ export class Connection {
       try {
         frames.push(chunk);
       } catch (e) {
-        this.close(e instanceof KafkaError ? e : new KafkaProtocolError(String(e)));
+        // A size prefix no Kafka broker sends: say who sent it.
+        const err = new KafkaProtocolError(`${describeRole(this.role, this.address)} sent a ${(e as Error).message}`, { broker: this.address });
+        this.close(this.garbled(err));
       }
     });
     this.socket.on('drain', () => {

@@ -32,11 +32,8 @@ export class FrameReader {
         if (this.buffered < 4) return;
         const size = this.readSize();
         if (size < 0 || size > this.maxFrameBytes) {
-          throw new KafkaProtocolError(
-            size < 0
-              ? `frame size ${size} is negative`
-              : `frame of ${size} bytes is larger than the ${this.maxFrameBytes}-byte maximum (is this port a Kafka listener, and TLS/plaintext set to match?)`,
-          );
+          const what = size < 0 ? `frame size of ${size}, which is negative` : `frame of ${size} bytes, larger than the ${this.maxFrameBytes}-byte maximum`;
+          throw new KafkaProtocolError(`${what} (${notKafkaHint(size)})`);
         }
         this.want = size;
       }
@@ -96,4 +93,17 @@ export class FrameReader {
     }
     return out;
   }
+}
+
+/**
+ * What a nonsense size prefix suggests, from its four bytes: the start of an
+ * HTTP answer, a TLS record (a TLS listener answering a plaintext client), or
+ * just not Kafka.
+ */
+export function notKafkaHint(size: number): string {
+  const b0 = size >>> 24;
+  const b1 = (size >>> 16) & 0xff;
+  if (size === 0x48545450) return 'it began "HTTP": this port is an HTTP server, not a Kafka listener';
+  if (b0 >= 0x14 && b0 <= 0x17 && b1 === 0x03) return 'it began like a TLS record: this listener expects TLS; set the tls option, or --tls on the command line';
+  return 'is this port a Kafka listener, and TLS/plaintext set to match?';
 }

@@ -3,7 +3,7 @@
 // tokens, connections.max.reauth.ms set) and its SSL listener (a certificate
 // from a CA made at start-up). Skipped for an external cluster.
 import { afterEach, describe, expect, it } from 'vitest';
-import { KafkaAuthenticationError, KafkaConnectionError, KafkaTlsError } from '../../src/errors.js';
+import { KafkaAuthenticationError, KafkaConnectionError, KafkaProtocolError, KafkaTlsError } from '../../src/errors.js';
 import type { MetadataResponse } from '../../src/messages/generated/index.js';
 import { Connection, type ConnectionOptions } from '../../src/network/connection.js';
 import type { SaslMechanismName } from '../../src/network/sasl/index.js';
@@ -158,6 +158,13 @@ describe.skipIf(noKafka || tlsInfo === null)('TLS on the SSL listener', () => {
     const e = await open({ host: 'kafka.example.com', port: at.port, lookup: loopback, tls: { ca } }).catch((x) => x);
     expect(e).toBeInstanceOf(KafkaTlsError);
     expect(e.message).toMatch(/does not name kafka\.example\.com.*subjectAltName.*tls\.servername/);
+  });
+
+  it('plaintext (no tls option) on the TLS port: the error says the listener may expect TLS', async () => {
+    const e = await open({ ...at, requestTimeoutMs: 5000 }).catch((x) => x);
+    expect(e).toBeInstanceOf(KafkaProtocolError);
+    // The broker answers a plaintext ApiVersions with a TLS alert record, whose first bytes read as a size.
+    expect(e.message).toMatch(new RegExp(`^bootstrap server 127\\.0\\.0\\.1:${at.port} sent a frame of \\d+ bytes, larger than .*it began like a TLS record: this listener expects TLS; set the tls option`));
   });
 
   it('on the PLAINTEXT port: says to check that the port is a TLS listener', async () => {

@@ -52,11 +52,20 @@ describe('FrameReader', () => {
     expect(frame!.buffer).toBe(stream.buffer);
   });
 
+  it('says what a nonsense size suggests: an HTTP server, a TLS listener, or no Kafka listener', () => {
+    const refuse = (bytes: Buffer) => () => new FrameReader(1 << 20, () => undefined).push(bytes);
+    expect(refuse(Buffer.from('HTTP/1.1 400 Bad Request\r\n'))).toThrow(/^frame of 1213486160 bytes, larger than the 1048576-byte maximum \(it began "HTTP": this port is an HTTP server, not a Kafka listener\)$/);
+    // A TLS alert (21) or handshake (22) record of TLS 1.x: the first bytes a TLS listener sends a plaintext client.
+    for (const type of [0x15, 0x16]) expect(refuse(Buffer.from([type, 0x03, 0x03, 0x00, 0x02, 0x02, 0x32]))).toThrow(/TLS record: this listener expects TLS; set the tls option/);
+    expect(refuse(Buffer.from([0x7f, 0, 0, 0]))).toThrow(/\(is this port a Kafka listener, and TLS\/plaintext set to match\?\)$/);
+    expect(refuse(Buffer.from([0xff, 0xff, 0xff, 0xfe]))).toThrow(/^frame size of -2, which is negative \(is this port/);
+  });
+
   it('refuses a frame above the maximum and a negative size, naming the size', () => {
     const big = Buffer.alloc(4);
     big.writeInt32BE(1000);
     expect(() => new FrameReader(999, () => undefined).push(big)).toThrow(KafkaProtocolError);
-    expect(() => new FrameReader(999, () => undefined).push(big)).toThrow(/1000 bytes is larger than the 999-byte maximum/);
+    expect(() => new FrameReader(999, () => undefined).push(big)).toThrow(/1000 bytes, larger than the 999-byte maximum/);
     const neg = Buffer.from([0xff, 0xff, 0xff, 0xfe]);
     expect(() => new FrameReader(999, () => undefined).push(neg)).toThrow(/negative/);
   });
