@@ -5,7 +5,7 @@ import type { VersionCaps } from '../messages/negotiate.js';
 import { clientPool } from '../network/client-pool.js';
 import type { ConnectionPool, PoolOptions } from '../network/pool.js';
 import * as acls from './acls.js';
-import { checked, namesArg, objectsArg, partitionsArg, recordArg } from './args.js';
+import { namesArg, objectsArg, partitionsArg, recordArg } from './args.js';
 import * as cluster from './cluster.js';
 import * as configs from './configs.js';
 import { AdminContext } from './context.js';
@@ -102,36 +102,36 @@ export class Admin {
   }
 
   // Topics
-  createTopics(newTopics: topics.NewTopic[], opts?: CallOptions & { validateOnly?: boolean }) {
-    return checked(() => topics.createTopics(this.ctx, newTopicsArg(newTopics), opts));
+  async createTopics(newTopics: topics.NewTopic[], opts?: CallOptions & { validateOnly?: boolean }) {
+    return topics.createTopics(this.ctx, newTopicsArg(newTopics), opts);
   }
-  deleteTopics(names: string[], opts?: CallOptions) {
-    return checked(() => topics.deleteTopics(this.ctx, namesArg('deleteTopics()', 'topic names', names), opts));
+  async deleteTopics(names: string[], opts?: CallOptions) {
+    return topics.deleteTopics(this.ctx, namesArg('deleteTopics()', 'topic names', names), opts);
   }
   listTopics(opts?: CallOptions & { listInternal?: boolean }) {
     return topics.listTopics(this.ctx, opts);
   }
-  describeTopics(names: string[], opts?: CallOptions & { includeAuthorizedOperations?: boolean }) {
-    return checked(() => topics.describeTopics(this.ctx, namesArg('describeTopics()', 'topic names', names), opts));
+  async describeTopics(names: string[], opts?: CallOptions & { includeAuthorizedOperations?: boolean }) {
+    return topics.describeTopics(this.ctx, namesArg('describeTopics()', 'topic names', names), opts);
   }
-  createPartitions(newPartitions: Record<string, topics.NewPartitions>, opts?: CallOptions & { validateOnly?: boolean }) {
-    return checked(() => topics.createPartitions(this.ctx, recordArg('createPartitions()', '{ topic: { totalCount } }', newPartitions), opts));
+  async createPartitions(newPartitions: Record<string, topics.NewPartitions>, opts?: CallOptions & { validateOnly?: boolean }) {
+    return topics.createPartitions(this.ctx, recordArg('createPartitions()', '{ topic: { totalCount } }', newPartitions), opts);
   }
 
   // Configs
-  describeConfigs(resources: configs.ConfigResource[], opts?: CallOptions & { includeSynonyms?: boolean; includeDocumentation?: boolean; configNames?: string[] }) {
-    return checked(() => configs.describeConfigs(this.ctx, objectsArg('describeConfigs()', 'config resources', resources), opts));
+  async describeConfigs(resources: configs.ConfigResource[], opts?: CallOptions & { includeSynonyms?: boolean; includeDocumentation?: boolean; configNames?: string[] }) {
+    return configs.describeConfigs(this.ctx, objectsArg('describeConfigs()', 'config resources', resources), opts);
   }
-  incrementalAlterConfigs(alterations: Array<{ resource: configs.ConfigResource; ops: configs.AlterConfigOp[] }>, opts?: CallOptions & { validateOnly?: boolean }) {
-    return checked(() => configs.incrementalAlterConfigs(this.ctx, objectsArg('incrementalAlterConfigs()', '{ resource, ops }', alterations), opts));
+  async incrementalAlterConfigs(alterations: Array<{ resource: configs.ConfigResource; ops: configs.AlterConfigOp[] }>, opts?: CallOptions & { validateOnly?: boolean }) {
+    return configs.incrementalAlterConfigs(this.ctx, objectsArg('incrementalAlterConfigs()', '{ resource, ops }', alterations), opts);
   }
 
   // Offsets and records
-  listOffsets(requests: Array<TopicPartition & { spec: offsets.OffsetSpec }>, opts?: CallOptions & { isolationLevel?: 'read_uncommitted' | 'read_committed' }) {
-    return checked(() => offsets.listOffsets(this.ctx, partitionsArg('listOffsets()', '{ topic, partition, spec }', requests), opts));
+  async listOffsets(requests: Array<TopicPartition & { spec: offsets.OffsetSpec }>, opts?: CallOptions & { isolationLevel?: 'read_uncommitted' | 'read_committed' }) {
+    return offsets.listOffsets(this.ctx, partitionsArg('listOffsets()', '{ topic, partition, spec }', requests), opts);
   }
-  deleteRecords(requests: Array<TopicPartition & { beforeOffset: bigint }>, opts?: CallOptions) {
-    return checked(() => offsets.deleteRecords(this.ctx, partitionsArg('deleteRecords()', '{ topic, partition, beforeOffset }', requests), opts));
+  async deleteRecords(requests: Array<TopicPartition & { beforeOffset: bigint }>, opts?: CallOptions) {
+    return offsets.deleteRecords(this.ctx, partitionsArg('deleteRecords()', '{ topic, partition, beforeOffset }', requests), opts);
   }
 
   // Cluster
@@ -143,23 +143,22 @@ export class Admin {
   listGroups(opts?: CallOptions & { states?: string[]; types?: Array<'classic' | 'consumer' | 'share' | 'streams'> }) {
     return groups.listGroups(this.ctx, opts);
   }
-  describeConsumerGroups(groupIds: string[], opts?: CallOptions & { includeAuthorizedOperations?: boolean }) {
-    return checked(() => groups.describeConsumerGroups(this.ctx, namesArg('describeConsumerGroups()', 'group ids', groupIds), opts));
+  async describeConsumerGroups(groupIds: string[], opts?: CallOptions & { includeAuthorizedOperations?: boolean }) {
+    return groups.describeConsumerGroups(this.ctx, namesArg('describeConsumerGroups()', 'group ids', groupIds), opts);
   }
-  listConsumerGroupOffsets(groupSpecs: string[] | Record<string, TopicPartition[] | null>, opts?: CallOptions & { requireStable?: boolean }) {
+  async listConsumerGroupOffsets(groupSpecs: string[] | Record<string, TopicPartition[] | null>, opts?: CallOptions & { requireStable?: boolean }) {
     const call = 'listConsumerGroupOffsets()';
-    return checked(() =>
-      groups.listConsumerGroupOffsets(this.ctx, Array.isArray(groupSpecs) ? namesArg(call, 'group ids', groupSpecs) : recordArg(call, '{ groupId: partitions | null } (or an array of group ids)', groupSpecs), opts),
-    );
+    const specs = Array.isArray(groupSpecs) ? namesArg(call, 'group ids', groupSpecs) : recordArg(call, '{ groupId: partitions | null } (or an array of group ids)', groupSpecs);
+    return groups.listConsumerGroupOffsets(this.ctx, specs, opts);
   }
-  alterConsumerGroupOffsets(groupId: string, offsetsToCommit: Array<TopicPartition & { offset: bigint; leaderEpoch?: number; metadata?: string }>, opts?: CallOptions) {
-    return checked(() => groups.alterConsumerGroupOffsets(this.ctx, groupId, partitionsArg('alterConsumerGroupOffsets()', '{ topic, partition, offset }', offsetsToCommit), opts));
+  async alterConsumerGroupOffsets(groupId: string, offsetsToCommit: Array<TopicPartition & { offset: bigint; leaderEpoch?: number; metadata?: string }>, opts?: CallOptions) {
+    return groups.alterConsumerGroupOffsets(this.ctx, groupId, partitionsArg('alterConsumerGroupOffsets()', '{ topic, partition, offset }', offsetsToCommit), opts);
   }
-  deleteConsumerGroupOffsets(groupId: string, partitions: TopicPartition[], opts?: CallOptions) {
-    return checked(() => groups.deleteConsumerGroupOffsets(this.ctx, groupId, partitionsArg('deleteConsumerGroupOffsets()', '{ topic, partition }', partitions), opts));
+  async deleteConsumerGroupOffsets(groupId: string, partitions: TopicPartition[], opts?: CallOptions) {
+    return groups.deleteConsumerGroupOffsets(this.ctx, groupId, partitionsArg('deleteConsumerGroupOffsets()', '{ topic, partition }', partitions), opts);
   }
-  deleteConsumerGroups(groupIds: string[], opts?: CallOptions) {
-    return checked(() => groups.deleteConsumerGroups(this.ctx, namesArg('deleteConsumerGroups()', 'group ids', groupIds), opts));
+  async deleteConsumerGroups(groupIds: string[], opts?: CallOptions) {
+    return groups.deleteConsumerGroups(this.ctx, namesArg('deleteConsumerGroups()', 'group ids', groupIds), opts);
   }
   /** Per partition: committed offset, end offset, lag and owner (as kafka-consumer-groups --describe). */
   consumerGroupLag(groupId: string, opts?: CallOptions & { isolationLevel?: 'read_uncommitted' | 'read_committed' }) {
@@ -167,8 +166,8 @@ export class Admin {
   }
 
   // Share groups (KIP-932)
-  describeShareGroups(groupIds: string[], opts?: CallOptions & { includeAuthorizedOperations?: boolean }) {
-    return checked(() => share.describeShareGroups(this.ctx, namesArg('describeShareGroups()', 'group ids', groupIds), opts));
+  async describeShareGroups(groupIds: string[], opts?: CallOptions & { includeAuthorizedOperations?: boolean }) {
+    return share.describeShareGroups(this.ctx, namesArg('describeShareGroups()', 'group ids', groupIds), opts);
   }
   /**
    * Start offsets (and lag, from brokers with DescribeShareGroupOffsets v1) of share groups: `(groupId, partitions?)` for one group, every
@@ -186,62 +185,62 @@ export class Admin {
     return share.listShareGroupOffsets(this.ctx, groupSpecs, null, (second ?? {}) as CallOptions);
   }
   /** Sets a share group's start offsets (the group must have no members). */
-  alterShareGroupOffsets(groupId: string, offsets: Array<TopicPartition & { offset: bigint | number }>, opts?: CallOptions) {
-    return checked(() => share.alterShareGroupOffsets(this.ctx, groupId, partitionsArg('alterShareGroupOffsets()', '{ topic, partition, offset }', offsets), opts));
+  async alterShareGroupOffsets(groupId: string, offsets: Array<TopicPartition & { offset: bigint | number }>, opts?: CallOptions) {
+    return share.alterShareGroupOffsets(this.ctx, groupId, partitionsArg('alterShareGroupOffsets()', '{ topic, partition, offset }', offsets), opts);
   }
   /** Removes a share group's state for whole topics (the group must have no members). */
-  deleteShareGroupOffsets(groupId: string, topics: string[], opts?: CallOptions) {
-    return checked(() => share.deleteShareGroupOffsets(this.ctx, groupId, namesArg('deleteShareGroupOffsets()', 'topic names', topics), opts));
+  async deleteShareGroupOffsets(groupId: string, topics: string[], opts?: CallOptions) {
+    return share.deleteShareGroupOffsets(this.ctx, groupId, namesArg('deleteShareGroupOffsets()', 'topic names', topics), opts);
   }
 
   // Streams groups (KIP-1071)
-  describeStreamsGroups(groupIds: string[], opts?: CallOptions & { includeAuthorizedOperations?: boolean }) {
-    return checked(() => streams.describeStreamsGroups(this.ctx, namesArg('describeStreamsGroups()', 'group ids', groupIds), opts));
+  async describeStreamsGroups(groupIds: string[], opts?: CallOptions & { includeAuthorizedOperations?: boolean }) {
+    return streams.describeStreamsGroups(this.ctx, namesArg('describeStreamsGroups()', 'group ids', groupIds), opts);
   }
 
   // Transactions
-  describeProducers(partitions: TopicPartition[], opts?: CallOptions) {
-    return checked(() => txns.describeProducers(this.ctx, partitionsArg('describeProducers()', '{ topic, partition }', partitions), opts));
+  async describeProducers(partitions: TopicPartition[], opts?: CallOptions) {
+    return txns.describeProducers(this.ctx, partitionsArg('describeProducers()', '{ topic, partition }', partitions), opts);
   }
   listTransactions(opts?: CallOptions & { states?: string[]; producerIds?: bigint[]; durationMs?: number }) {
     return txns.listTransactions(this.ctx, opts);
   }
-  describeTransactions(transactionalIds: string[], opts?: CallOptions) {
-    return checked(() => txns.describeTransactions(this.ctx, namesArg('describeTransactions()', 'transactional ids', transactionalIds), opts));
+  async describeTransactions(transactionalIds: string[], opts?: CallOptions) {
+    return txns.describeTransactions(this.ctx, namesArg('describeTransactions()', 'transactional ids', transactionalIds), opts);
   }
   /** Writes an abort marker for a hanging transaction into one partition (WriteTxnMarkers to its leader). */
   abortTransaction(spec: txns.AbortTransactionSpec, opts?: CallOptions) {
     return txns.abortTransaction(this.ctx, spec, opts);
   }
-  fenceProducers(transactionalIds: string[], opts?: CallOptions & { transactionTimeoutMs?: number }) {
-    return checked(() => txns.fenceProducers(this.ctx, namesArg('fenceProducers()', 'transactional ids', transactionalIds), opts));
+  async fenceProducers(transactionalIds: string[], opts?: CallOptions & { transactionTimeoutMs?: number }) {
+    return txns.fenceProducers(this.ctx, namesArg('fenceProducers()', 'transactional ids', transactionalIds), opts);
   }
 
   // ACLs
   describeAcls(filter?: acls.AclBindingFilter, opts?: CallOptions) {
     return acls.describeAcls(this.ctx, filter, opts);
   }
-  createAcls(bindings: Parameters<typeof acls.createAcls>[1], opts?: CallOptions) {
-    return checked(() => acls.createAcls(this.ctx, objectsArg('createAcls()', 'ACL bindings', bindings), opts));
+  async createAcls(bindings: Parameters<typeof acls.createAcls>[1], opts?: CallOptions) {
+    return acls.createAcls(this.ctx, objectsArg('createAcls()', 'ACL bindings', bindings), opts);
   }
-  deleteAcls(filters: acls.AclBindingFilter[], opts?: CallOptions) {
-    return checked(() => acls.deleteAcls(this.ctx, objectsArg('deleteAcls()', 'ACL binding filters', filters), opts));
+  async deleteAcls(filters: acls.AclBindingFilter[], opts?: CallOptions) {
+    return acls.deleteAcls(this.ctx, objectsArg('deleteAcls()', 'ACL binding filters', filters), opts);
   }
 
   // SCRAM credentials
-  describeUserScramCredentials(users?: string[], opts?: CallOptions) {
-    return checked(() => scram.describeUserScramCredentials(this.ctx, users === undefined ? undefined : namesArg('describeUserScramCredentials()', 'user names', users), opts));
+  async describeUserScramCredentials(users?: string[], opts?: CallOptions) {
+    return scram.describeUserScramCredentials(this.ctx, users === undefined ? undefined : namesArg('describeUserScramCredentials()', 'user names', users), opts);
   }
-  alterUserScramCredentials(alterations: scram.ScramAlteration[], opts?: CallOptions) {
-    return checked(() => scram.alterUserScramCredentials(this.ctx, objectsArg('alterUserScramCredentials()', 'SCRAM alterations', alterations), opts));
+  async alterUserScramCredentials(alterations: scram.ScramAlteration[], opts?: CallOptions) {
+    return scram.alterUserScramCredentials(this.ctx, objectsArg('alterUserScramCredentials()', 'SCRAM alterations', alterations), opts);
   }
 
   // Client quotas
-  describeClientQuotas(components?: quotas.QuotaFilterComponent[], opts?: CallOptions & { strict?: boolean }) {
-    return checked(() => quotas.describeClientQuotas(this.ctx, components === undefined ? undefined : objectsArg('describeClientQuotas()', 'quota filter components', components), opts));
+  async describeClientQuotas(components?: quotas.QuotaFilterComponent[], opts?: CallOptions & { strict?: boolean }) {
+    return quotas.describeClientQuotas(this.ctx, components === undefined ? undefined : objectsArg('describeClientQuotas()', 'quota filter components', components), opts);
   }
-  alterClientQuotas(alterations: quotas.QuotaAlteration[], opts?: CallOptions & { validateOnly?: boolean }) {
-    return checked(() => quotas.alterClientQuotas(this.ctx, objectsArg('alterClientQuotas()', 'quota alterations', alterations), opts));
+  async alterClientQuotas(alterations: quotas.QuotaAlteration[], opts?: CallOptions & { validateOnly?: boolean }) {
+    return quotas.alterClientQuotas(this.ctx, objectsArg('alterClientQuotas()', 'quota alterations', alterations), opts);
   }
 }
 

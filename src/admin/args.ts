@@ -3,21 +3,13 @@
 // would otherwise be read as one name per character (deleteTopics('orders')
 // would delete topics "o", "r", "d", ...), and a wrong element would fail deep
 // inside an encoder with a message that names neither the call nor the item.
+// The Admin methods that use these are async, so a check that throws rejects the call.
 import { describeValue } from '../config-checks.js';
 import { KafkaConfigError } from '../errors.js';
 import type { TopicPartition } from './types.js';
 
-/** Runs a call whose argument checks may throw, so that a bad argument rejects the call (as everything else it does). */
-export function checked<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return call();
-  } catch (e) {
-    return Promise.reject(e);
-  }
-}
-
 /** `v`, which must be an array. */
-export function listArg<T>(call: string, what: string, v: readonly T[]): T[] {
+function listArg<T>(call: string, what: string, v: readonly T[]): T[] {
   if (Array.isArray(v)) return v as T[];
   const hint = typeof v === 'string' ? ` (for one, pass [${describeValue(v)}])` : '';
   throw new KafkaConfigError(`${call} takes an array of ${what}, got ${describeValue(v)}${hint}`);

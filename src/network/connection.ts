@@ -289,15 +289,13 @@ export class Connection {
   }
 
   private attach(): void {
-    const frames = new FrameReader(this.opts.maxFrameBytes, (f) => this.onFrame(f));
+    const frames = new FrameReader(this.opts.maxFrameBytes, (f) => this.onFrame(f), { label: describeRole(this.role, this.address), broker: this.address });
     this.socket.on('data', (chunk: Buffer) => {
       if (this.state === 'closed') return;
       try {
         frames.push(chunk);
       } catch (e) {
-        // A size prefix no Kafka broker sends: say who sent it.
-        const err = new KafkaProtocolError(`${describeRole(this.role, this.address)} sent a ${(e as Error).message}`, { broker: this.address });
-        this.close(this.garbled(err));
+        this.close(this.garbled(e instanceof KafkaError ? e : new KafkaProtocolError(String(e), { broker: this.address })));
       }
     });
     this.socket.on('drain', () => {

@@ -14,9 +14,11 @@ export class FrameReader {
   /** Size of the frame being collected, or -1 while its size is not known. */
   private want = -1;
 
+  /** `sender`: who the bytes come from, named in the error for a size no Kafka broker sends. */
   constructor(
     private readonly maxFrameBytes: number,
     private readonly onFrame: (frame: Buffer) => void,
+    private readonly sender?: { label: string; broker: string },
   ) {}
 
   get bufferedBytes(): number {
@@ -33,7 +35,8 @@ export class FrameReader {
         const size = this.readSize();
         if (size < 0 || size > this.maxFrameBytes) {
           const what = size < 0 ? `frame size of ${size}, which is negative` : `frame of ${size} bytes, larger than the ${this.maxFrameBytes}-byte maximum`;
-          throw new KafkaProtocolError(`${what} (${notKafkaHint(size)})`);
+          const message = `${what} (${notKafkaHint(size)})`;
+          throw this.sender ? new KafkaProtocolError(`${this.sender.label} sent a ${message}`, { broker: this.sender.broker }) : new KafkaProtocolError(message);
         }
         this.want = size;
       }
@@ -100,7 +103,7 @@ export class FrameReader {
  * HTTP answer, a TLS record (a TLS listener answering a plaintext client), or
  * just not Kafka.
  */
-export function notKafkaHint(size: number): string {
+function notKafkaHint(size: number): string {
   const b0 = size >>> 24;
   const b1 = (size >>> 16) & 0xff;
   if (size === 0x48545450) return 'it began "HTTP": this port is an HTTP server, not a Kafka listener';
