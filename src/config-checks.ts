@@ -5,7 +5,9 @@
  * checking it or while writing the message.
  */
 import { KafkaConfigError } from './errors.js';
-import { systemClock, type Clock } from './network/clock.js';
+import { MAX_DELAY_MS, systemClock, type Clock } from './network/clock.js';
+
+export { MAX_DELAY_MS };
 
 const MAX_SHOWN = 80;
 
@@ -50,6 +52,27 @@ export function intOption(name: string, v: unknown, min: number, max = Infinity)
     throw new KafkaConfigError(`${name} must be an integer ${range}, got ${describeValue(v)}`);
   }
   return v;
+}
+
+/** A duration option in milliseconds: an integer from `min` to MAX_DELAY_MS (Java's int limit too). */
+export function msOption(name: string, v: unknown, min: number): number {
+  return intOption(name, v, min, MAX_DELAY_MS);
+}
+
+/**
+ * The `timeoutMs` of a call's options object, or `fallback` when the call
+ * passes none. A string, NaN or a negative number is refused: taken as is, it
+ * would end the wait at once (close() would fail the records still buffered)
+ * or never. Infinity and anything above MAX_DELAY_MS mean "as long as a timer
+ * can wait".
+ */
+export function callTimeoutMs(call: string, opts: unknown, fallback: number): number {
+  if (opts === undefined || opts === null) return fallback;
+  if (typeof opts !== 'object') throw new KafkaConfigError(`${call}: the options must be an object such as { timeoutMs: 5000 }, got ${describeValue(opts)}`);
+  const v = (opts as { timeoutMs?: unknown }).timeoutMs;
+  if (v === undefined) return fallback;
+  if (typeof v !== 'number' || Number.isNaN(v) || v < 0) throw new KafkaConfigError(`${call}: timeoutMs must be a number of milliseconds ≥ 0, got ${describeValue(v)}`);
+  return Math.min(v, MAX_DELAY_MS);
 }
 
 /** A string option that must be one of `allowed`. */

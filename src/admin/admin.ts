@@ -1,6 +1,6 @@
 // The Admin client: Java's Admin calls, in camelCase, over one connection pool.
 import { KafkaConfigError } from '../errors.js';
-import { clockOption, describeValue } from '../config-checks.js';
+import { clockOption, describeValue, MAX_DELAY_MS, msOption } from '../config-checks.js';
 import type { VersionCaps } from '../messages/negotiate.js';
 import { clientPool } from '../network/client-pool.js';
 import type { ConnectionPool, PoolOptions } from '../network/pool.js';
@@ -45,7 +45,7 @@ let clientSeq = 0;
 
 function nonNegative(name: string, v: number | undefined, dflt: number): number {
   const x = v ?? dflt;
-  if (typeof x !== 'number' || !(Number.isFinite(x) && x >= 0)) throw new KafkaConfigError(`${name} must be a number of milliseconds ≥ 0, got ${describeValue(v)}`);
+  if (typeof x !== 'number' || !(x >= 0 && x <= MAX_DELAY_MS)) throw new KafkaConfigError(`${name} must be a number of milliseconds from 0 to ${MAX_DELAY_MS}, got ${describeValue(v)}`);
   return x;
 }
 
@@ -75,6 +75,10 @@ export class Admin {
       retryBackoffMs: nonNegative('retryBackoffMs', options.retryBackoffMs, 100),
       retryBackoffMaxMs: nonNegative('retryBackoffMaxMs', options.retryBackoffMaxMs, 1000),
     };
+    // What only the pool reads is checked here: the producer and consumer check it with their other options.
+    for (const name of ['reconnectBackoffMs', 'reconnectBackoffMaxMs', 'socketConnectionSetupTimeoutMs', 'socketConnectionSetupTimeoutMaxMs'] as const) {
+      if (options[name] !== undefined) msOption(name, options[name], name.startsWith('socket') ? 1 : 0);
+    }
     const clock = clockOption(options.clock);
     this.pool = clientPool({
       ...options,

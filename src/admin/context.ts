@@ -3,6 +3,7 @@
 // each item has an answer or the call's time is up.
 import createDebug from 'debug';
 import { throwMetadataError } from '../cluster/metadata.js';
+import { callTimeoutMs } from '../config-checks.js';
 import { KafkaError, KafkaTimeoutError } from '../errors.js';
 import { ErrorCode, errorFor } from '../messages/error-codes.js';
 import type { FindCoordinatorResponse, MetadataResponse } from '../messages/generated/index.js';
@@ -108,10 +109,6 @@ export class AdminContext {
     return out;
   }
 
-  /** The deadline of a call started now. */
-  deadline(opts?: CallOptions): number {
-    return this.clock.now() + (opts?.timeoutMs ?? this.settings.defaultApiTimeoutMs);
-  }
 
   /**
    * Runs `attempt` for the items still pending until each has a final answer:
@@ -121,8 +118,8 @@ export class AdminContext {
    * An error thrown by `attempt` as a whole counts for every pending item.
    */
   async perItem<V>(what: string, keys: string[], attempt: (pending: string[]) => Promise<Map<string, Result<V>>>, opts?: CallOptions): Promise<Map<string, Result<V>>> {
-    const deadline = this.deadline(opts);
-    const timeoutMs = opts?.timeoutMs ?? this.settings.defaultApiTimeoutMs;
+    const timeoutMs = callTimeoutMs(what, opts, this.settings.defaultApiTimeoutMs);
+    const deadline = this.clock.now() + timeoutMs;
     const done = new Map<string, Result<V>>();
     /** The last error each item got from a broker: what a timeout names, rather than the cut-off attempt. */
     const lastErrors = new Map<string, KafkaError>();

@@ -1,6 +1,6 @@
 import createDebug from 'debug';
 import { Metadata } from '../cluster/metadata.js';
-import { clockOption, describeValue } from '../config-checks.js';
+import { callTimeoutMs, clockOption, describeValue } from '../config-checks.js';
 import { KafkaConfigError, KafkaError, KafkaTimeoutError } from '../errors.js';
 import { errorName } from '../messages/error-codes.js';
 import { backoffMs } from '../network/backoff.js';
@@ -379,8 +379,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
    */
   async poll(timeoutMs = 1000): Promise<ConsumerRecord<K, V>[]> {
     this.checkReadable();
-    if (!Number.isFinite(timeoutMs) || timeoutMs < 0) throw new KafkaConfigError(`poll(): timeoutMs must be a non-negative number, got ${timeoutMs}`);
-    const deadline = Date.now() + timeoutMs;
+    // Infinity (or any huge number) waits as long as a timer can: Java's poll(Long.MAX_VALUE).
+    const deadline = Date.now() + callTimeoutMs('poll()', { timeoutMs }, 1000);
     const max = this.options.maxPollRecords;
     for (;;) {
       this.beforeRead();
@@ -480,10 +480,10 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
    * defaultApiTimeoutMs) until it is known and, if it carries a leader epoch,
    * validated (a truncated log moves it, as in Java).
    */
-  async position(tp: TopicPartition, opts: { timeoutMs?: number } = {}): Promise<bigint> {
+  async position(tp: TopicPartition, opts?: { timeoutMs?: number }): Promise<bigint> {
     this.checkOpen();
     const st = this.assigned(tp, 'position()');
-    const timeoutMs = opts.timeoutMs ?? this.options.defaultApiTimeoutMs;
+    const timeoutMs = callTimeoutMs('position()', opts, this.options.defaultApiTimeoutMs);
     const deadline = Date.now() + timeoutMs;
     await this.withDeadline(this.connect(), deadline, 'connecting');
     for (;;) {
@@ -535,10 +535,10 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
 
   // --- offsets lookups ---
 
-  private async lookup(tps: TopicPartition[], timestamp: (tp: TopicPartition, i: number) => bigint, timeoutMs: number | undefined, what: string) {
+  private async lookup(tps: TopicPartition[], timestamp: (tp: TopicPartition, i: number) => bigint, opts: unknown, what: string) {
     this.checkOpen();
     const list = partitionList(tps, what).map((tp) => checkTp(tp, what));
-    const deadline = Date.now() + (timeoutMs ?? this.options.defaultApiTimeoutMs);
+    const deadline = Date.now() + callTimeoutMs(what, opts, this.options.defaultApiTimeoutMs);
     await this.withDeadline(this.connect(), deadline, 'connecting');
     const lookups = list.map((tp, i) => ({ ...tp, timestamp: timestamp(tp, i) }));
     const found = await listOffsets(this.fetches.offsetsCtx, lookups, deadline);
@@ -546,23 +546,23 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   }
 
   /** The first offset of each partition (the log start). */
-  async beginningOffsets(partitions: TopicPartition[], opts: { timeoutMs?: number } = {}): Promise<PartitionOffset[]> {
-    const res = await this.lookup(partitions, () => EARLIEST_TIMESTAMP, opts.timeoutMs, 'beginningOffsets()');
+  async beginningOffsets(partitions: TopicPartition[], opts?: { timeoutMs?: number }): Promise<PartitionOffset[]> {
+    const res = await this.lookup(partitions, () => EARLIEST_TIMESTAMP, opts, 'beginningOffsets()');
     return res.map(({ tp, r }) => ({ ...tp, offset: r!.offset }));
   }
 
   /** The end of each partition: the high watermark, or the last stable offset with read_committed. */
-  async endOffsets(partitions: TopicPartition[], opts: { timeoutMs?: number } = {}): Promise<PartitionOffset[]> {
-    const res = await this.lookup(partitions, () => LATEST_TIMESTAMP, opts.timeoutMs, 'endOffsets()');
+  async endOffsets(partitions: TopicPartition[], opts?: { timeoutMs?: number }): Promise<PartitionOffset[]> {
+    const res = await this.lookup(partitions, () => LATEST_TIMESTAMP, opts, 'endOffsets()');
     return res.map(({ tp, r }) => ({ ...tp, offset: r!.offset }));
   }
 
   /** For each partition, the first record with a timestamp at or after the one given (null if none). */
-  async offsetsForTimes(query: Array<TopicPartition & { timestamp: number }>, opts: { timeoutMs?: number } = {}): Promise<OffsetForTime[]> {
+  async offsetsForTimes(query: Array<TopicPartition & { timestamp: number }>, opts?: { timeoutMs?: number }): Promise<OffsetForTime[]> {
     for (const q of query) {
       if (!Number.isSafeInteger(q?.timestamp) || q.timestamp < 0) throw new KafkaConfigError(`offsetsForTimes(): timestamp ${describeValue(q?.timestamp)} of ${q?.topic}-${q?.partition} must be a non-negative integer (milliseconds)`);
     }
-    const res = await this.lookup(query, (_, i) => BigInt(query[i]!.timestamp), opts.timeoutMs, 'offsetsForTimes()');
+    const res = await this.lookup(query, (_, i) => BigInt(query[i]!.timestamp), opts, 'offsetsForTimes()');
     return res.map(({ tp, r }) =>
       !r || r.offset < 0n ? { ...tp, offset: null, timestamp: null, leaderEpoch: null } : { ...tp, offset: r.offset, timestamp: Number(r.timestamp), leaderEpoch: r.leaderEpoch >= 0 ? r.leaderEpoch : null },
     );
@@ -571,11 +571,11 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   // --- commits ---
 
   /** The group's committed offsets for these partitions (offset null where there is none). */
-  async committed(partitions: TopicPartition[], opts: { timeoutMs?: number } = {}): Promise<CommittedOffset[]> {
+  async committed(partitions: TopicPartition[], opts?: { timeoutMs?: number }): Promise<CommittedOffset[]> {
     this.checkOpen();
     const list = partitionList(partitions, 'committed()').map((tp) => checkTp(tp, 'committed()'));
     const target = this.groupCommits('read committed offsets');
-    const deadline = Date.now() + (opts.timeoutMs ?? this.options.defaultApiTimeoutMs);
+    const deadline = Date.now() + callTimeoutMs('committed()', opts, this.options.defaultApiTimeoutMs);
     await this.withDeadline(this.connect(), deadline, 'connecting');
     const found = await this.withDeadline(target.fetchCommitted(list), deadline, `committed() for group ${this.options.groupId}`);
     return list.map((tp) => {
@@ -673,13 +673,14 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
    * Commits (with auto commit), leaves the group, stops fetching and closes
    * every connection; waits at most timeoutMs (default 30000) for the group.
    */
-  async close(opts: { timeoutMs?: number } = {}): Promise<void> {
+  async close(opts?: { timeoutMs?: number }): Promise<void> {
     if (this.closed || this.closing) return;
+    const timeoutMs = callTimeoutMs('close()', opts, 30_000);
     this.closing = true;
     if (this.autoCommitTimer) clearTimeout(this.autoCommitTimer);
     if (this.missingTimer) clearTimeout(this.missingTimer);
     this.autoCommitTimer = this.missingTimer = null;
-    const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+    const deadline = Date.now() + timeoutMs;
     try {
       if (this.starting !== null) {
         if (this.membership && this.mode === 'subscribe') {

@@ -7,6 +7,7 @@
  */
 import createDebug from 'debug';
 import type { Metadata } from '../cluster/metadata.js';
+import { MAX_DELAY_MS } from '../config-checks.js';
 import { KafkaError } from '../errors.js';
 import { ErrorCode, errorName } from '../messages/error-codes.js';
 import type { FetchResponsePartitionData } from '../messages/generated/index.js';
@@ -142,7 +143,7 @@ export class FetchManager implements FetchHost {
   waitForData(timeoutMs: number): Promise<void> {
     if (this.closed) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(done, Math.max(0, timeoutMs));
+      const timer = setTimeout(done, Math.min(MAX_DELAY_MS, Math.max(0, timeoutMs)));
       function done() {
         clearTimeout(timer);
         resolve();

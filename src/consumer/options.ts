@@ -1,5 +1,5 @@
 import { KafkaConfigError } from '../errors.js';
-import { describeValue, intOption as int, oneOfOption as oneOf } from '../config-checks.js';
+import { describeValue, intOption as int, msOption as ms, oneOfOption as oneOf } from '../config-checks.js';
 import type { VersionCaps } from '../messages/negotiate.js';
 import type { PoolOptions } from '../network/pool.js';
 import { bytesDeserializer, type Deserializer } from './deserializers.js';
@@ -129,8 +129,8 @@ export function resolveConsumerOptions(o: ConsumerOptions<unknown, unknown>): Re
   if (groupId === null && o.enableAutoCommit === true) {
     throw new KafkaConfigError('enableAutoCommit needs a groupId: set groupId, or remove enableAutoCommit: true');
   }
-  const sessionTimeoutMs = int('sessionTimeoutMs', o.sessionTimeoutMs ?? 45_000, 1);
-  const heartbeatIntervalMs = int('heartbeatIntervalMs', o.heartbeatIntervalMs ?? 3000, 1);
+  const sessionTimeoutMs = ms('sessionTimeoutMs', o.sessionTimeoutMs ?? 45_000, 1);
+  const heartbeatIntervalMs = ms('heartbeatIntervalMs', o.heartbeatIntervalMs ?? 3000, 1);
   if (o.groupProtocol !== 'consumer' && heartbeatIntervalMs >= sessionTimeoutMs) {
     throw new KafkaConfigError(`heartbeatIntervalMs (${heartbeatIntervalMs}) must be lower than sessionTimeoutMs (${sessionTimeoutMs})`);
   }
@@ -153,9 +153,9 @@ export function resolveConsumerOptions(o: ConsumerOptions<unknown, unknown>): Re
     groupInstanceId,
     autoOffsetReset: oneOf('autoOffsetReset', o.autoOffsetReset ?? 'latest', ['latest', 'earliest', 'none'] as const),
     enableAutoCommit: groupId !== null && (o.enableAutoCommit ?? true),
-    autoCommitIntervalMs: int('autoCommitIntervalMs', o.autoCommitIntervalMs ?? 5000, 0),
+    autoCommitIntervalMs: ms('autoCommitIntervalMs', o.autoCommitIntervalMs ?? 5000, 0),
     fetchMinBytes: int('fetchMinBytes', o.fetchMinBytes ?? 1, 0),
-    fetchMaxWaitMs: int('fetchMaxWaitMs', o.fetchMaxWaitMs ?? 500, 0),
+    fetchMaxWaitMs: ms('fetchMaxWaitMs', o.fetchMaxWaitMs ?? 500, 0),
     fetchMaxBytes,
     maxPartitionFetchBytes,
     maxPollRecords: int('maxPollRecords', o.maxPollRecords ?? 500, 1),
@@ -164,22 +164,22 @@ export function resolveConsumerOptions(o: ConsumerOptions<unknown, unknown>): Re
     clientRack,
     sessionTimeoutMs,
     heartbeatIntervalMs,
-    maxPollIntervalMs: int('maxPollIntervalMs', o.maxPollIntervalMs ?? 300_000, 1),
+    maxPollIntervalMs: ms('maxPollIntervalMs', o.maxPollIntervalMs ?? 300_000, 1),
     groupProtocol: oneOf('groupProtocol', o.groupProtocol ?? 'classic', ['classic', 'consumer'] as const),
     groupRemoteAssignor: o.groupRemoteAssignor ?? null,
     partitionAssignmentStrategy: strategy,
-    requestTimeoutMs: int('requestTimeoutMs', o.requestTimeoutMs ?? 30_000, 1),
-    defaultApiTimeoutMs: int('defaultApiTimeoutMs', o.defaultApiTimeoutMs ?? 60_000, 0),
-    retryBackoffMs: int('retryBackoffMs', o.retryBackoffMs ?? 100, 0),
-    retryBackoffMaxMs: int('retryBackoffMaxMs', o.retryBackoffMaxMs ?? 1000, 0),
+    requestTimeoutMs: ms('requestTimeoutMs', o.requestTimeoutMs ?? 30_000, 1),
+    defaultApiTimeoutMs: ms('defaultApiTimeoutMs', o.defaultApiTimeoutMs ?? 60_000, 0),
+    retryBackoffMs: ms('retryBackoffMs', o.retryBackoffMs ?? 100, 0),
+    retryBackoffMaxMs: ms('retryBackoffMaxMs', o.retryBackoffMaxMs ?? 1000, 0),
     allowAutoCreateTopics: o.allowAutoCreateTopics ?? true,
     maxBufferedBytes,
     connectionsMaxIdleMs: o.connectionsMaxIdleMs ?? 540_000,
-    reconnectBackoffMs: int('reconnectBackoffMs', o.reconnectBackoffMs ?? 50, 0),
-    reconnectBackoffMaxMs: int('reconnectBackoffMaxMs', o.reconnectBackoffMaxMs ?? 1000, 0),
-    socketConnectionSetupTimeoutMs: int('socketConnectionSetupTimeoutMs', o.socketConnectionSetupTimeoutMs ?? 10_000, 1),
-    socketConnectionSetupTimeoutMaxMs: int('socketConnectionSetupTimeoutMaxMs', o.socketConnectionSetupTimeoutMaxMs ?? 30_000, 1),
-    metadataMaxAgeMs: int('metadataMaxAgeMs', o.metadataMaxAgeMs ?? 300_000, 0),
+    reconnectBackoffMs: ms('reconnectBackoffMs', o.reconnectBackoffMs ?? 50, 0),
+    reconnectBackoffMaxMs: ms('reconnectBackoffMaxMs', o.reconnectBackoffMaxMs ?? 1000, 0),
+    socketConnectionSetupTimeoutMs: ms('socketConnectionSetupTimeoutMs', o.socketConnectionSetupTimeoutMs ?? 10_000, 1),
+    socketConnectionSetupTimeoutMaxMs: ms('socketConnectionSetupTimeoutMaxMs', o.socketConnectionSetupTimeoutMaxMs ?? 30_000, 1),
+    metadataMaxAgeMs: ms('metadataMaxAgeMs', o.metadataMaxAgeMs ?? 300_000, 0),
     keyDeserializer: (o.keyDeserializer ?? bytesDeserializer) as Deserializer<unknown>,
     valueDeserializer: (o.valueDeserializer ?? bytesDeserializer) as Deserializer<unknown>,
     versionCaps: o.versionCaps ?? {},

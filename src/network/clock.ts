@@ -8,10 +8,16 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
+/**
+ * The longest delay a Node.js timer takes (2^31 - 1 ms, about 24.8 days): a
+ * longer one fires at once, so a huge timeout would act as none at all.
+ */
+export const MAX_DELAY_MS = 2_147_483_647;
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
+    const t = setTimeout(fn, Math.min(ms, MAX_DELAY_MS));
     t.unref?.();
     return t;
   },

@@ -1,5 +1,5 @@
 import { KafkaConfigError } from '../errors.js';
-import { describeValue, intOption as int } from '../config-checks.js';
+import { describeValue, intOption as int, msOption as ms } from '../config-checks.js';
 import type { VersionCaps } from '../messages/negotiate.js';
 import type { PoolOptions } from '../network/pool.js';
 import { COMPRESSION_TYPE_IDS, getCodec, ZSTD_NODE_REQUIREMENT, zstdAvailable, zstdCodec, type CompressionTypeName } from '../records/compression/index.js';
@@ -96,7 +96,7 @@ function compressionOf(v: unknown): CompressionTypeName {
 function deliveryTimeoutOf(set: number | undefined, lingerMs: number, requestTimeoutMs: number): number {
   const floor = Math.min(lingerMs + requestTimeoutMs, 2147483647);
   if (set === undefined) return Math.max(120_000, floor);
-  const v = int('deliveryTimeoutMs', set, 1);
+  const v = ms('deliveryTimeoutMs', set, 1);
   if (v < floor) throw new KafkaConfigError(`deliveryTimeoutMs (${v}) must be at least lingerMs + requestTimeoutMs (${floor})`);
   return v;
 }
@@ -125,8 +125,8 @@ export function resolveProducerOptions(o: ProducerOptions): ResolvedProducerOpti
   if (transactionalId !== null && o.enableIdempotence === false) {
     throw new KafkaConfigError('transactionalId needs enableIdempotence: remove enableIdempotence: false');
   }
-  const lingerMs = int('lingerMs', o.lingerMs ?? 5, 0);
-  const requestTimeoutMs = int('requestTimeoutMs', o.requestTimeoutMs ?? 30_000, 1);
+  const lingerMs = ms('lingerMs', o.lingerMs ?? 5, 0);
+  const requestTimeoutMs = ms('requestTimeoutMs', o.requestTimeoutMs ?? 30_000, 1);
   const deliveryTimeoutMs = deliveryTimeoutOf(o.deliveryTimeoutMs, lingerMs, requestTimeoutMs);
   return {
     bootstrapServers: o.bootstrapServers,
@@ -137,24 +137,24 @@ export function resolveProducerOptions(o: ProducerOptions): ResolvedProducerOpti
     batchSize: int('batchSize', o.batchSize ?? 524_288, 0),
     compressionType: compressionOf(o.compressionType),
     bufferMemory: int('bufferMemory', o.bufferMemory ?? 33_554_432, 1),
-    maxBlockMs: int('maxBlockMs', o.maxBlockMs ?? 60_000, 0),
+    maxBlockMs: ms('maxBlockMs', o.maxBlockMs ?? 60_000, 0),
     deliveryTimeoutMs,
     requestTimeoutMs,
     retries,
-    retryBackoffMs: int('retryBackoffMs', o.retryBackoffMs ?? 100, 0),
-    retryBackoffMaxMs: int('retryBackoffMaxMs', o.retryBackoffMaxMs ?? 1000, 0),
+    retryBackoffMs: ms('retryBackoffMs', o.retryBackoffMs ?? 100, 0),
+    retryBackoffMaxMs: ms('retryBackoffMaxMs', o.retryBackoffMaxMs ?? 1000, 0),
     maxInFlightRequestsPerConnection: maxInFlight,
     maxRequestSize: int('maxRequestSize', o.maxRequestSize ?? 1_048_576, 1),
     connectionsMaxIdleMs: o.connectionsMaxIdleMs ?? 540_000,
-    reconnectBackoffMs: int('reconnectBackoffMs', o.reconnectBackoffMs ?? 50, 0),
-    reconnectBackoffMaxMs: int('reconnectBackoffMaxMs', o.reconnectBackoffMaxMs ?? 1000, 0),
-    socketConnectionSetupTimeoutMs: int('socketConnectionSetupTimeoutMs', o.socketConnectionSetupTimeoutMs ?? 10_000, 1),
-    socketConnectionSetupTimeoutMaxMs: int('socketConnectionSetupTimeoutMaxMs', o.socketConnectionSetupTimeoutMaxMs ?? 30_000, 1),
-    metadataMaxAgeMs: int('metadataMaxAgeMs', o.metadataMaxAgeMs ?? 300_000, 0),
-    metadataMaxIdleMs: int('metadataMaxIdleMs', o.metadataMaxIdleMs ?? 300_000, 5000),
+    reconnectBackoffMs: ms('reconnectBackoffMs', o.reconnectBackoffMs ?? 50, 0),
+    reconnectBackoffMaxMs: ms('reconnectBackoffMaxMs', o.reconnectBackoffMaxMs ?? 1000, 0),
+    socketConnectionSetupTimeoutMs: ms('socketConnectionSetupTimeoutMs', o.socketConnectionSetupTimeoutMs ?? 10_000, 1),
+    socketConnectionSetupTimeoutMaxMs: ms('socketConnectionSetupTimeoutMaxMs', o.socketConnectionSetupTimeoutMaxMs ?? 30_000, 1),
+    metadataMaxAgeMs: ms('metadataMaxAgeMs', o.metadataMaxAgeMs ?? 300_000, 0),
+    metadataMaxIdleMs: ms('metadataMaxIdleMs', o.metadataMaxIdleMs ?? 300_000, 5000),
     partitionerIgnoreKeys: o.partitionerIgnoreKeys ?? false,
     transactionalId,
-    transactionTimeoutMs: int('transactionTimeoutMs', o.transactionTimeoutMs ?? 60_000, 1),
+    transactionTimeoutMs: ms('transactionTimeoutMs', o.transactionTimeoutMs ?? 60_000, 1),
     versionCaps: o.versionCaps ?? {},
   };
 }

@@ -1,4 +1,4 @@
-import { describeValue } from '../config-checks.js';
+import { callTimeoutMs, describeValue } from '../config-checks.js';
 import createDebug from 'debug';
 import { Metadata, type PartitionInfo } from '../cluster/metadata.js';
 import { KafkaConfigError, KafkaError, KafkaTimeoutError } from '../errors.js';
@@ -453,10 +453,10 @@ export class Producer<K = unknown, V = unknown> {
   }
 
   /** Sends what is buffered (waiting at most timeoutMs), then closes every connection. */
-  async close(opts: { timeoutMs?: number } = {}): Promise<void> {
+  async close(opts?: { timeoutMs?: number }): Promise<void> {
     if (this.closed) return;
+    const timeoutMs = callTimeoutMs('close()', opts, 30_000);
     this.closing = true;
-    const timeoutMs = opts.timeoutMs ?? 30_000;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), timeoutMs)));
     const outcome = await Promise.race([this.flush().then(() => 'flushed' as const), timedOut]);

@@ -9,7 +9,7 @@
  */
 import createDebug from 'debug';
 import { Metadata } from '../../cluster/metadata.js';
-import { clockOption } from '../../config-checks.js';
+import { callTimeoutMs, clockOption } from '../../config-checks.js';
 import { KafkaConfigError, KafkaError, KafkaTimeoutError } from '../../errors.js';
 import { api } from '../../messages/registry.js';
 import type { Clock } from '../../network/clock.js';
@@ -366,10 +366,10 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
    * per partition, with `error` null where the broker applied them. Java's
    * commitSync(); throws a KafkaTimeoutError after timeoutMs (default defaultApiTimeoutMs).
    */
-  async commitSync(opts: { timeoutMs?: number } = {}): Promise<ShareAcknowledgementResult[]> {
+  async commitSync(opts?: { timeoutMs?: number }): Promise<ShareAcknowledgementResult[]> {
     this.checkOpen();
+    const timeoutMs = callTimeoutMs('commitSync()', opts, this.options.defaultApiTimeoutMs);
     if (this.options.shareAcknowledgementMode === 'implicit') this.settleDelivered('commitSync()');
-    const timeoutMs = opts.timeoutMs ?? this.options.defaultApiTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new KafkaTimeoutError(`share group ${this.options.groupId}: commitSync() did not finish within ${timeoutMs} ms`, { api: 'ShareAcknowledge' })), timeoutMs);
@@ -514,10 +514,10 @@ export class ShareConsumer<K = Buffer | null, V = Buffer | null> implements Asyn
    * the group (epoch -1) and closes the connections. Waits at most timeoutMs
    * (default 30000) for the brokers.
    */
-  async close(opts: { timeoutMs?: number } = {}): Promise<void> {
+  async close(opts?: { timeoutMs?: number }): Promise<void> {
     if (this.closing || this.closed) return;
+    const timeoutMs = callTimeoutMs('close()', opts, 30_000);
     this.closing = true;
-    const timeoutMs = opts.timeoutMs ?? 30_000;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, timeoutMs);
