@@ -94,12 +94,17 @@ export function resolveSettings(values: Record<string, unknown>, env: NodeJS.Pro
 /**
  * Rewrites the command line into what parseArgs reads:
  * - `--throughput -1`: a negative number is the option's value, not an option;
+ * - `get t 0 -1`: a negative number that no option takes is an argument (the
+ *   command then says what it expects), not an unknown option `-1`;
  * - `--producer-props acks=1 linger.ms=5` (a variadic option): each k=v after
  *   it becomes one more value of it, as Java's perf tools (nargs +) take them.
  *   Only k=v words are taken, so a subcommand or topic after the list stays a
  *   positional argument (and an unexpected one is then reported, not lost).
  * Everything after `--` is left alone.
  */
+/** Put before a negative-number argument so that parseArgs takes it as a positional; main() takes it off again. */
+export const NEGATIVE_ARGUMENT = '\u0000';
+
 export function expandArgs(argv: string[], options: Record<string, OptionSpec>): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -123,6 +128,8 @@ export function expandArgs(argv: string[], options: Record<string, OptionSpec>):
     } else if (eq < 0 && spec?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
       out.push(`${a}=${next}`);
       i++;
+    } else if (/^-\d/.test(a)) {
+      out.push(NEGATIVE_ARGUMENT + a);
     } else {
       out.push(a);
     }
@@ -162,7 +169,8 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
     } catch (e) {
       throw new UsageError(`${(e as Error).message.split('\n')[0]}; run kafkawire ${command.name} --help`);
     }
-    const { values, positionals } = parsed;
+    const { values } = parsed;
+    const positionals = parsed.positionals.map((p) => (p.startsWith(NEGATIVE_ARGUMENT) ? p.slice(1) : p));
     if (values.help) {
       io.stdout.write(commandHelp(command));
       return EXIT.OK;

@@ -2,10 +2,13 @@
 // variadic --producer-props / --consumer-props of the perf tools (Java's
 // `--producer-props acks=1 linger.ms=5`), and stray positional arguments,
 // which are a usage error instead of being ignored.
+import { createReadStream, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { OptionSpec } from '../../src/cli/cli.js';
 import { EXIT } from '../../src/cli/exit-codes.js';
-import { expandArgs, main } from '../../src/cli/main.js';
+import { expandArgs, main, NEGATIVE_ARGUMENT } from '../../src/cli/main.js';
 import { io } from './cli-io.js';
 
 async function run(argv: string[]) {
@@ -35,9 +38,17 @@ describe('expandArgs', () => {
     expect(expandArgs(['--producer-props', 'a=1', '--producer-props', 'b=2', '--', 'c=3'], opts)).toEqual(['--producer-props=a=1', '--producer-props=b=2', '--', 'c=3']);
   });
 
-  it('a negative number is the value of the option before it', () => {
+  it('a negative number is the value of the option before it, else an argument', () => {
     expect(expandArgs(['--throughput', '-1', '--json'], opts)).toEqual(['--throughput=-1', '--json']);
-    expect(expandArgs(['--json', '-1'], opts)).toEqual(['--json', '-1']);
+    expect(expandArgs(['--json', '-1'], opts)).toEqual(['--json', `${NEGATIVE_ARGUMENT}-1`]);
+  });
+
+  it('a negative number as an argument reaches the command, which names what it expects', async () => {
+    const r = await run(['get', 't', '0', '-1', ...closed]);
+    expect(r.err).toBe('kafkawire: error: offset "-1": expected a number ≥ 0\n');
+    expect(r.code).toBe(EXIT.USAGE);
+    const p = await run(['get', 't', '-2', '5', ...closed]);
+    expect(p.err).toBe('kafkawire: error: partition "-2": expected a number ≥ 0\n');
   });
 });
 
@@ -92,6 +103,36 @@ describe('unexpected positional arguments are a usage error (exit 2), not ignore
       const r = await run([...argv, ...closed]);
       expect(r.err).not.toContain('unexpected argument');
       expect(r.code, argv.join(' ')).toBe(EXIT.UNREACHABLE);
+    }
+  });
+});
+
+describe('produce with a directory as standard input', () => {
+  it('is a usage error naming it, before any connection (Node.js would read it as empty)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kafkawire-stdin-'));
+    const stdin = createReadStream(dir, { fd: openSync(dir, 'r') });
+    try {
+      const t = io();
+      const code = await main(['produce', 't', ...closed], { ...t.io, stdin });
+      expect(t.err()).toBe('kafkawire: error: standard input is a directory; redirect a file (< records.txt) or pipe the lines in\n');
+      expect(code).toBe(EXIT.USAGE);
+    } finally {
+      stdin.destroy();
+      rmSync(dir, { recursive: true });
+    }
+  });
+
+  it('a file as standard input is read (the check lets it through to the connection, which fails here)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kafkawire-stdin-'));
+    const file = join(dir, 'lines.txt');
+    writeFileSync(file, 'a\nb\n');
+    const stdin = createReadStream(file, { fd: openSync(file, 'r') });
+    try {
+      const t = io();
+      expect(await main(['produce', 't', ...closed], { ...t.io, stdin })).toBe(EXIT.UNREACHABLE);
+    } finally {
+      stdin.destroy();
+      rmSync(dir, { recursive: true });
     }
   });
 });

@@ -1,4 +1,5 @@
 // kafkawire produce <topic>: one record per stdin line; after each, where it went.
+import { fstatSync } from 'node:fs';
 import readline from 'node:readline';
 import type { RecordMetadata } from '../../producer/accumulator.js';
 import { UsageError, type Cli, type Command } from '../cli.js';
@@ -41,6 +42,7 @@ export const produce: Command = {
     if (acksText !== undefined && acks === undefined) throw new UsageError(`--acks ${acksText}: expected all, -1, 1 or 0`);
     const compression = cli.str('compression');
     if (compression !== undefined && !['none', 'gzip', 'snappy', 'lz4', 'zstd'].includes(compression)) throw new UsageError(`--compression ${compression}: expected none, gzip, snappy, lz4 or zstd`);
+    checkInput(cli.io.stdin);
 
     // Fail fast (exit 3) when no bootstrap server answers, rather than waiting out maxBlockMs per record.
     await cli.admin();
@@ -95,3 +97,16 @@ export const produce: Command = {
     return failed > 0 ? EXIT.FAILED : EXIT.OK;
   },
 };
+
+/** Node.js reads a directory given as stdin (`produce t < /tmp`) as empty input: say so rather than send nothing. */
+function checkInput(stdin: unknown): void {
+  const fd = (stdin as { fd?: unknown }).fd;
+  if (typeof fd !== 'number') return;
+  let directory: boolean;
+  try {
+    directory = fstatSync(fd).isDirectory();
+  } catch {
+    return; // not a descriptor fstat can read: reading will tell
+  }
+  if (directory) throw new UsageError('standard input is a directory; redirect a file (< records.txt) or pipe the lines in');
+}
