@@ -1,7 +1,7 @@
 import { callTimeoutMs, describeValue } from '../config-checks.js';
 import createDebug from 'debug';
 import { Metadata, type PartitionInfo } from '../cluster/metadata.js';
-import { KafkaConfigError, KafkaError, KafkaTimeoutError } from '../errors.js';
+import { KafkaConfigError, KafkaError, KafkaTimeoutError, UnsupportedVersionError } from '../errors.js';
 import type { InitProducerIdResponse } from '../messages/generated/index.js';
 import type { VersionCaps } from '../messages/negotiate.js';
 import { retry } from '../network/backoff.js';
@@ -189,6 +189,15 @@ export class Producer<K = unknown, V = unknown> {
       deadline: this.clock.now() + o.maxBlockMs,
       now: () => this.clock.now(),
       stopped: () => this.closed,
+    }).catch((e: unknown) => {
+      // Brokers that give no producer ids exist (a Kafka 2.8 KRaft node, some hosted services); Java fails
+      // the same way, and its documented way out is the one named here.
+      if (!(e instanceof UnsupportedVersionError)) throw e;
+      throw new UnsupportedVersionError(
+        `${e.message}. The idempotent producer (enableIdempotence, on by default as in Java) needs the producer id that ` +
+          'InitProducerId gives; with this broker set enableIdempotence: false (enable.idempotence=false), and a retried send may then be written twice',
+        { ...e.context, cause: e },
+      );
     });
   }
 

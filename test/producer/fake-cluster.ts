@@ -7,7 +7,8 @@
 import { ErrorCode } from '../../src/messages/error-codes.js';
 import type { MetadataRequest, ProduceRequest } from '../../src/messages/generated/index.js';
 import { decodeRecordBatch } from '../../src/records/batch.js';
-import { fakeTopicId, responseFrame, startFakeBroker, type FakeBroker, type FakeRequest } from '../network/fake-broker.js';
+import { API_DEFINITIONS } from '../../src/messages/registry.js';
+import { apiVersionsBody, fakeTopicId, responseFrame, startFakeBroker, type FakeBroker, type FakeRequest } from '../network/fake-broker.js';
 
 export interface ProducedBatch {
   topic: string;
@@ -36,6 +37,8 @@ export interface FakeClusterOptions {
   noTopicIds?: boolean;
   /** The offset of every partition's first record (0 unless given): where `log` index 0 sits. */
   firstOffset?: bigint;
+  /** APIs left out of the ApiVersions answer (a Kafka 2.8 KRaft node lists no InitProducerId, for one). */
+  missingApis?: string[];
 }
 
 export interface FakeCluster {
@@ -73,6 +76,13 @@ export async function startFakeCluster(o: FakeClusterOptions): Promise<FakeClust
     };
     const reply = (body: unknown) => later(Promise.resolve(body));
     switch (req.api.name) {
+      case 'ApiVersions': {
+        if (!o.missingApis) return false;
+        const body = apiVersionsBody() as { apiKeys: Array<{ apiKey: number }> };
+        const missing = new Set(o.missingApis.map((name) => API_DEFINITIONS.find((a) => a.name === name)!.key));
+        reply({ ...body, apiKeys: body.apiKeys.filter((k) => !missing.has(k.apiKey)) });
+        return true;
+      }
       case 'Metadata': {
         const asked = (req.body as MetadataRequest).topics?.map((t) => t.name ?? '') ?? Object.keys(o.topics);
         metadataTopics.push(asked);

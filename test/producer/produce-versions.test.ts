@@ -4,7 +4,7 @@
 // below (v12+ tells a transaction-version-2 coordinator that the client adds
 // partitions implicitly, which kafkawire does not do).
 import { afterEach, describe, expect, it } from 'vitest';
-import { Producer } from '../../src/index.js';
+import { Producer, UnsupportedVersionError } from '../../src/index.js';
 import { producerVersionCaps } from '../../src/producer/producer.js';
 import type { ProduceRequest } from '../../src/messages/generated/index.js';
 import { fakeTopicId } from '../network/fake-broker.js';
@@ -64,5 +64,23 @@ describe('Produce versions', () => {
     expect(versions('InitProducerId')).toEqual([5]);
     expect((produceRequests(fake)[0]!.body as ProduceRequest).topicData[0]!.name).toBe('pv-t');
     await p.close();
+  });
+});
+
+describe('a broker that lists no InitProducerId (a Kafka 2.8 KRaft node, some hosted services)', () => {
+  it('the idempotent default fails the send with an error that names the way out, which works', async () => {
+    fake = await startFakeCluster({ topics: { 'np-t': 1 }, missingApis: ['InitProducerId'] });
+    const p = new Producer({ bootstrapServers: fake.bootstrap });
+    const err = await p.send({ topic: 'np-t', value: 'x' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnsupportedVersionError);
+    expect((err as Error).message).toContain('does not support InitProducerId');
+    expect((err as Error).message).toContain('set enableIdempotence: false');
+    await p.close();
+    expect(fake.log.get('np-t/0')).toBeUndefined();
+
+    const plain = new Producer({ bootstrapServers: fake.bootstrap, enableIdempotence: false });
+    await expect(plain.send({ topic: 'np-t', value: 'y' })).resolves.toMatchObject({ partition: 0, offset: 0n });
+    await plain.close();
+    expect(fake.log.get('np-t/0')).toEqual(['y']);
   });
 });
