@@ -314,10 +314,11 @@ export class Connection {
       const res = (await this.send(api, version, body, true)) as ApiVersionsResponse;
       for (const k of res.apiKeys) this.brokerVersions.set(k.apiKey, { minVersion: k.minVersion, maxVersion: k.maxVersion });
       if (res.errorCode === 0) return;
-      // UNSUPPORTED_VERSION: the broker answered in v0 and listed what it supports for ApiVersions itself.
+      // UNSUPPORTED_VERSION: the broker answered in v0. Since Kafka 2.4 (KIP-511) it lists its own ApiVersions
+      // range; an older broker lists nothing, and v0, which every broker speaks, comes next (as in Java).
+      if (res.errorCode !== 35 || version === 0) break;
       const own = this.brokerVersions.get(api.key);
-      if (res.errorCode !== 35 || !own) break;
-      version = Math.min(api.maxVersion, own.maxVersion);
+      version = own ? Math.min(api.maxVersion, own.maxVersion) : 0;
     }
     this.close(new KafkaProtocolError(`${describeRole(this.role, this.address)} refused every ApiVersions version kafkawire sent`));
     throw this.closeError;

@@ -140,6 +140,31 @@ describe('Connection against a scripted broker', () => {
     c.close();
   });
 
+  it('falls back to ApiVersions v0 when a broker older than Kafka 2.4 refuses without naming its range', async () => {
+    // Kafka 2.1-2.3 (no KIP-511) answer a version they do not know with UNSUPPORTED_VERSION and an empty list.
+    broker = await startFakeBroker((req) => {
+      if (req.api.name !== 'ApiVersions') return;
+      if (req.version > 2) req.socket.write(responseFrame({ ...req, version: 0 }, { errorCode: 35, apiKeys: [] }));
+      else req.socket.write(responseFrame(req, apiVersionsBody({ 18: [0, 2], 3: [0, 7] })));
+      return true;
+    });
+    const c = await Connection.open({ host: '127.0.0.1', port: broker.port });
+    expect(broker.requests.map((r) => r.version)).toEqual([5, 0]);
+    expect(c.versionFor((await import('../../src/messages/registry.js')).api('Metadata'))).toBe(7);
+    c.close();
+  });
+
+  it('gives up after v0 too is refused, naming the broker', async () => {
+    broker = await startFakeBroker((req) => {
+      if (req.api.name !== 'ApiVersions') return;
+      req.socket.write(responseFrame({ ...req, version: 0 }, { errorCode: 35, apiKeys: [] }));
+      return true;
+    });
+    const err = await Connection.open({ host: '127.0.0.1', port: broker.port }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/bootstrap server 127\.0\.0\.1:\d+ refused every ApiVersions version kafkawire sent/);
+    expect(broker.requests.map((r) => r.version)).toEqual([5, 0]);
+  });
+
   it('names the address, its role and what to check when nothing listens there', async () => {
     const err = await Connection.open({ host: '127.0.0.1', port: 1 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KafkaConnectionError);
