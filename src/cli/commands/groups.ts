@@ -135,7 +135,7 @@ export const groups: Command = {
         for (const t of types) if (!['classic', 'consumer', 'share', 'streams'].includes(t)) throw new UsageError(`--type ${t}: expected classic, consumer, share or streams`);
         const { groups: list, errors } = await admin.listGroups({ states: cli.list('state'), types: types as Array<'classic'> });
         if (cli.json) cli.printJson(list);
-        else if (list.length > 0) cli.print(table(['GROUP', 'TYPE', 'STATE', 'PROTOCOL-TYPE'], list.map((g) => [g.groupId, g.type || '-', g.state, g.protocolType || '-'])));
+        else if (list.length > 0) cli.print(table(['GROUP', 'TYPE', 'STATE', 'PROTOCOL-TYPE'], list.map((g) => [g.groupId, g.type || '-', g.state || '-', g.protocolType || '-'])));
         for (const e of errors) cli.warn(`broker ${e.broker} could not list its groups: ${e.error.message}`);
         return errors.length > 0 ? EXIT.FAILED : EXIT.OK;
       }

@@ -5,6 +5,9 @@ import { UsageError, type Cli, type Command } from '../cli.js';
 import { EXIT } from '../exit-codes.js';
 import { table } from '../table.js';
 
+/** The id a broker without topic ids (before Kafka 2.8) gives every topic: shown as '-'. */
+const NO_TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
+
 /** Partition status: leader, replicas, ISR, log start, high watermark and message count. */
 export async function describeTopic(admin: Admin, topic: string) {
   const [d] = await admin.describeTopics([topic]);
@@ -67,7 +70,7 @@ export const topics: Command = {
               cli.printJson(d);
               continue;
             }
-            cli.print(`Topic: ${d.topic}  TopicId: ${d.topicId}  Partitions: ${d.partitions.length}  ReplicationFactor: ${d.replicationFactor}  Messages: ${d.messages}`);
+            cli.print(`Topic: ${d.topic}  TopicId: ${d.topicId === NO_TOPIC_ID ? '-' : d.topicId}  Partitions: ${d.partitions.length}  ReplicationFactor: ${d.replicationFactor}  Messages: ${d.messages}`);
             cli.print(
               table(
                 ['PARTITION', 'LEADER', 'REPLICAS', 'ISR', 'LOG-START', 'HIGH-WATERMARK', 'MESSAGES'],
