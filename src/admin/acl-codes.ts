@@ -21,6 +21,7 @@ export function decodeOperations(bits: number): AclOperation[] {
 
 function codec<T extends string>(names: readonly T[], what: string) {
   return {
+    names,
     code(name: T): number {
       const i = names.indexOf(String(name).toUpperCase() as T);
       if (i < 0) throw new KafkaConfigError(`unknown ${what} ${describeValue(name)}; expected one of ${names.join(', ')}`);

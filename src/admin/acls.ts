@@ -2,6 +2,7 @@
 import { errorFor } from '../messages/error-codes.js';
 import type { CreateAclsResponse, DeleteAclsResponse, DescribeAclsResponse } from '../messages/generated/index.js';
 import { operationCodec, patternTypeCodec, permissionCodec, resourceTypeCodec, type AclOperation, type AclPermissionType, type PatternType, type ResourceType } from './acl-codes.js';
+import { objectArg, objectsArg, oneOfArg, optStringArg, stringArg } from './args.js';
 import type { AdminContext } from './context.js';
 import { fail, ok, type CallOptions, type Result } from './types.js';
 
@@ -28,6 +29,50 @@ export interface AclBindingFilter {
   host?: string | null;
   operation?: AclOperation;
   permission?: AclPermissionType;
+}
+
+// A binding names one resource pattern and one entry: as in Java, ANY and MATCH
+// only filter, and UNKNOWN (a code this client cannot name) is refused everywhere.
+const known = <T extends string>(names: readonly T[]) => names.filter((n) => n !== 'UNKNOWN');
+const concrete = <T extends string>(names: readonly T[]) => known(names).filter((n) => n !== 'ANY' && n !== 'MATCH');
+const ENUMS = [
+  ['resourceType', resourceTypeCodec.names],
+  ['patternType', patternTypeCodec.names],
+  ['operation', operationCodec.names],
+  ['permission', permissionCodec.names],
+] as const;
+
+type NewAclBinding = Omit<AclBinding, 'patternType' | 'host'> & { patternType?: PatternType; host?: string };
+
+/** createAcls()'s list: every field named, enums in Java's names (any case), pattern type and host optional. */
+export function bindingsArg(v: NewAclBinding[]): NewAclBinding[] {
+  const call = 'createAcls()';
+  const list = objectsArg(call, 'ACL bindings', v);
+  list.forEach((a, i) => {
+    const fields = a as unknown as Record<string, unknown>;
+    for (const [k, names] of ENUMS) {
+      if (k !== 'patternType' || fields[k] != null) oneOfArg(call, `[${i}].${k}`, fields[k], concrete<string>(names), true);
+    }
+    stringArg(call, `[${i}].resourceName`, a.resourceName);
+    stringArg(call, `[${i}].principal`, a.principal);
+    optStringArg(call, `[${i}].host`, a.host ?? undefined, false);
+  });
+  return list;
+}
+
+/** An ACL filter at `at`: each field omitted or null (anything), else an enum name (any case) or a string. */
+export function filterArg(call: string, at: string, f: AclBindingFilter): AclBindingFilter {
+  const fields = objectArg(call, at, f as unknown as Record<string, unknown>);
+  for (const [k, names] of ENUMS) if (fields[k] != null) oneOfArg(call, `${at}.${k}`, fields[k], known<string>(names), true);
+  for (const k of ['resourceName', 'principal', 'host']) optStringArg(call, `${at}.${k}`, fields[k], true);
+  return f;
+}
+
+/** deleteAcls()'s list of filters. */
+export function filtersArg(v: AclBindingFilter[]): AclBindingFilter[] {
+  const list = objectsArg('deleteAcls()', 'ACL binding filters', v);
+  list.forEach((f, i) => filterArg('deleteAcls()', `[${i}]`, f));
+  return list;
 }
 
 function filterWire(f: AclBindingFilter) {
@@ -64,7 +109,7 @@ export async function describeAcls(ctx: AdminContext, filter: AclBindingFilter =
 
 export type AclResult<V> = { acl: AclBinding } & Result<V>;
 
-export async function createAcls(ctx: AdminContext, acls: Array<Omit<AclBinding, 'patternType' | 'host'> & { patternType?: PatternType; host?: string }>, opts: CallOptions = {}): Promise<Array<AclResult<void>>> {
+export async function createAcls(ctx: AdminContext, acls: NewAclBinding[], opts: CallOptions = {}): Promise<Array<AclResult<void>>> {
   const full: AclBinding[] = acls.map((a) => ({ ...a, patternType: a.patternType ?? 'LITERAL', host: a.host ?? '*' }));
   const wire = full.map((a) => ({
     resourceType: resourceTypeCodec.code(a.resourceType),

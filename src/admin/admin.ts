@@ -5,7 +5,7 @@ import type { VersionCaps } from '../messages/negotiate.js';
 import { clientPool } from '../network/client-pool.js';
 import type { ConnectionPool, PoolOptions } from '../network/pool.js';
 import * as acls from './acls.js';
-import { namesArg, objectsArg, partitionsArg, recordArg } from './args.js';
+import { groupSpecsArg, namesArg, partitionsArg, stringArg } from './args.js';
 import * as cluster from './cluster.js';
 import * as configs from './configs.js';
 import { AdminContext } from './context.js';
@@ -107,7 +107,7 @@ export class Admin {
 
   // Topics
   async createTopics(newTopics: topics.NewTopic[], opts?: CallOptions & { validateOnly?: boolean }) {
-    return topics.createTopics(this.ctx, newTopicsArg(newTopics), opts);
+    return topics.createTopics(this.ctx, topics.newTopicsArg(newTopics), opts);
   }
   async deleteTopics(names: string[], opts?: CallOptions) {
     return topics.deleteTopics(this.ctx, namesArg('deleteTopics()', 'topic names', names), opts);
@@ -119,23 +119,25 @@ export class Admin {
     return topics.describeTopics(this.ctx, namesArg('describeTopics()', 'topic names', names), opts);
   }
   async createPartitions(newPartitions: Record<string, topics.NewPartitions>, opts?: CallOptions & { validateOnly?: boolean }) {
-    return topics.createPartitions(this.ctx, recordArg('createPartitions()', '{ topic: { totalCount } }', newPartitions), opts);
+    return topics.createPartitions(this.ctx, topics.newPartitionsArg(newPartitions), opts);
   }
 
   // Configs
   async describeConfigs(resources: configs.ConfigResource[], opts?: CallOptions & { includeSynonyms?: boolean; includeDocumentation?: boolean; configNames?: string[] }) {
-    return configs.describeConfigs(this.ctx, objectsArg('describeConfigs()', 'config resources', resources), opts);
+    return configs.describeConfigs(this.ctx, configs.resourcesArg(resources), opts);
   }
   async incrementalAlterConfigs(alterations: Array<{ resource: configs.ConfigResource; ops: configs.AlterConfigOp[] }>, opts?: CallOptions & { validateOnly?: boolean }) {
-    return configs.incrementalAlterConfigs(this.ctx, objectsArg('incrementalAlterConfigs()', '{ resource, ops }', alterations), opts);
+    return configs.incrementalAlterConfigs(this.ctx, configs.alterationsArg(alterations), opts);
   }
 
   // Offsets and records
   async listOffsets(requests: Array<TopicPartition & { spec: offsets.OffsetSpec }>, opts?: CallOptions & { isolationLevel?: 'read_uncommitted' | 'read_committed' }) {
-    return offsets.listOffsets(this.ctx, partitionsArg('listOffsets()', '{ topic, partition, spec }', requests), opts);
+    offsets.isolationArg('listOffsets()', opts);
+    return offsets.listOffsets(this.ctx, offsets.listOffsetsArg(requests), opts);
   }
-  async deleteRecords(requests: Array<TopicPartition & { beforeOffset: bigint }>, opts?: CallOptions) {
-    return offsets.deleteRecords(this.ctx, partitionsArg('deleteRecords()', '{ topic, partition, beforeOffset }', requests), opts);
+  /** Deletes the records before beforeOffset (a bigint or a safe integer; -1: the high watermark, i.e. every record). */
+  async deleteRecords(requests: Array<TopicPartition & { beforeOffset: bigint | number }>, opts?: CallOptions) {
+    return offsets.deleteRecords(this.ctx, offsets.deleteRecordsArg(requests), opts);
   }
 
   // Cluster
@@ -144,29 +146,30 @@ export class Admin {
   }
 
   // Groups of every type (listGroups) and consumer groups
-  listGroups(opts?: CallOptions & { states?: string[]; types?: Array<'classic' | 'consumer' | 'share' | 'streams'> }) {
+  async listGroups(opts?: CallOptions & { states?: string[]; types?: Array<'classic' | 'consumer' | 'share' | 'streams'> }) {
     return groups.listGroups(this.ctx, opts);
   }
   async describeConsumerGroups(groupIds: string[], opts?: CallOptions & { includeAuthorizedOperations?: boolean }) {
     return groups.describeConsumerGroups(this.ctx, namesArg('describeConsumerGroups()', 'group ids', groupIds), opts);
   }
   async listConsumerGroupOffsets(groupSpecs: string[] | Record<string, TopicPartition[] | null>, opts?: CallOptions & { requireStable?: boolean }) {
-    const call = 'listConsumerGroupOffsets()';
-    const specs = Array.isArray(groupSpecs) ? namesArg(call, 'group ids', groupSpecs) : recordArg(call, '{ groupId: partitions | null } (or an array of group ids)', groupSpecs);
-    return groups.listConsumerGroupOffsets(this.ctx, specs, opts);
+    return groups.listConsumerGroupOffsets(this.ctx, groupSpecsArg('listConsumerGroupOffsets()', groupSpecs), opts);
   }
-  async alterConsumerGroupOffsets(groupId: string, offsetsToCommit: Array<TopicPartition & { offset: bigint; leaderEpoch?: number; metadata?: string }>, opts?: CallOptions) {
-    return groups.alterConsumerGroupOffsets(this.ctx, groupId, partitionsArg('alterConsumerGroupOffsets()', '{ topic, partition, offset }', offsetsToCommit), opts);
+  /** Commits offsets (bigints or safe integers ≥ 0) for a group with no active members. */
+  async alterConsumerGroupOffsets(groupId: string, offsetsToCommit: Array<TopicPartition & { offset: bigint | number; leaderEpoch?: number; metadata?: string }>, opts?: CallOptions) {
+    const id = stringArg('alterConsumerGroupOffsets()', 'groupId', groupId);
+    return groups.alterConsumerGroupOffsets(this.ctx, id, groups.offsetsToCommitArg(offsetsToCommit), opts);
   }
   async deleteConsumerGroupOffsets(groupId: string, partitions: TopicPartition[], opts?: CallOptions) {
-    return groups.deleteConsumerGroupOffsets(this.ctx, groupId, partitionsArg('deleteConsumerGroupOffsets()', '{ topic, partition }', partitions), opts);
+    return groups.deleteConsumerGroupOffsets(this.ctx, stringArg('deleteConsumerGroupOffsets()', 'groupId', groupId), partitionsArg('deleteConsumerGroupOffsets()', '{ topic, partition }', partitions), opts);
   }
   async deleteConsumerGroups(groupIds: string[], opts?: CallOptions) {
     return groups.deleteConsumerGroups(this.ctx, namesArg('deleteConsumerGroups()', 'group ids', groupIds), opts);
   }
   /** Per partition: committed offset, end offset, lag and owner (as kafka-consumer-groups --describe). */
-  consumerGroupLag(groupId: string, opts?: CallOptions & { isolationLevel?: 'read_uncommitted' | 'read_committed' }) {
-    return lag.consumerGroupLag(this.ctx, groupId, opts);
+  async consumerGroupLag(groupId: string, opts?: CallOptions & { isolationLevel?: 'read_uncommitted' | 'read_committed' }) {
+    offsets.isolationArg('consumerGroupLag()', opts);
+    return lag.consumerGroupLag(this.ctx, stringArg('consumerGroupLag()', 'groupId', groupId), opts);
   }
 
   // Share groups (KIP-932)
@@ -180,21 +183,22 @@ export class Admin {
   listShareGroupOffsets(groupId: string, partitions?: TopicPartition[] | null, opts?: CallOptions): Promise<Array<groups.GroupResult<share.SharePartitionOffset[]>>>;
   listShareGroupOffsets(groupId: string, opts?: CallOptions): Promise<Array<groups.GroupResult<share.SharePartitionOffset[]>>>;
   listShareGroupOffsets(groupSpecs: string[] | Record<string, TopicPartition[] | null>, opts?: CallOptions): Promise<Array<groups.GroupResult<share.SharePartitionOffset[]>>>;
-  listShareGroupOffsets(groupSpecs: string | string[] | Record<string, TopicPartition[] | null>, second?: TopicPartition[] | null | CallOptions, third?: CallOptions) {
+  async listShareGroupOffsets(groupSpecs: string | string[] | Record<string, TopicPartition[] | null>, second?: TopicPartition[] | null | CallOptions, third?: CallOptions) {
+    const call = 'listShareGroupOffsets()';
     if (typeof groupSpecs === 'string') {
       // (groupId, opts) works too: only an array (or null) is a partition list.
       if (second != null && !Array.isArray(second)) return share.listShareGroupOffsets(this.ctx, groupSpecs, null, second);
-      return share.listShareGroupOffsets(this.ctx, groupSpecs, second ?? null, third);
+      return share.listShareGroupOffsets(this.ctx, groupSpecs, second == null ? null : partitionsArg(call, '{ topic, partition }', second), third);
     }
-    return share.listShareGroupOffsets(this.ctx, groupSpecs, null, (second ?? {}) as CallOptions);
+    return share.listShareGroupOffsets(this.ctx, groupSpecsArg(call, groupSpecs), null, (second ?? {}) as CallOptions);
   }
   /** Sets a share group's start offsets (the group must have no members). */
   async alterShareGroupOffsets(groupId: string, offsets: Array<TopicPartition & { offset: bigint | number }>, opts?: CallOptions) {
-    return share.alterShareGroupOffsets(this.ctx, groupId, partitionsArg('alterShareGroupOffsets()', '{ topic, partition, offset }', offsets), opts);
+    return share.alterShareGroupOffsets(this.ctx, stringArg('alterShareGroupOffsets()', 'groupId', groupId), share.startOffsetsArg(offsets), opts);
   }
   /** Removes a share group's state for whole topics (the group must have no members). */
   async deleteShareGroupOffsets(groupId: string, topics: string[], opts?: CallOptions) {
-    return share.deleteShareGroupOffsets(this.ctx, groupId, namesArg('deleteShareGroupOffsets()', 'topic names', topics), opts);
+    return share.deleteShareGroupOffsets(this.ctx, stringArg('deleteShareGroupOffsets()', 'groupId', groupId), namesArg('deleteShareGroupOffsets()', 'topic names', topics), opts);
   }
 
   // Streams groups (KIP-1071)
@@ -206,7 +210,7 @@ export class Admin {
   async describeProducers(partitions: TopicPartition[], opts?: CallOptions) {
     return txns.describeProducers(this.ctx, partitionsArg('describeProducers()', '{ topic, partition }', partitions), opts);
   }
-  listTransactions(opts?: CallOptions & { states?: string[]; producerIds?: bigint[]; durationMs?: number }) {
+  listTransactions(opts?: CallOptions & { states?: string[]; producerIds?: Array<bigint | number>; durationMs?: number }) {
     return txns.listTransactions(this.ctx, opts);
   }
   async describeTransactions(transactionalIds: string[], opts?: CallOptions) {
@@ -221,14 +225,14 @@ export class Admin {
   }
 
   // ACLs
-  describeAcls(filter?: acls.AclBindingFilter, opts?: CallOptions) {
-    return acls.describeAcls(this.ctx, filter, opts);
+  async describeAcls(filter?: acls.AclBindingFilter, opts?: CallOptions) {
+    return acls.describeAcls(this.ctx, filter === undefined ? undefined : acls.filterArg('describeAcls()', 'filter', filter), opts);
   }
   async createAcls(bindings: Parameters<typeof acls.createAcls>[1], opts?: CallOptions) {
-    return acls.createAcls(this.ctx, objectsArg('createAcls()', 'ACL bindings', bindings), opts);
+    return acls.createAcls(this.ctx, acls.bindingsArg(bindings), opts);
   }
   async deleteAcls(filters: acls.AclBindingFilter[], opts?: CallOptions) {
-    return acls.deleteAcls(this.ctx, objectsArg('deleteAcls()', 'ACL binding filters', filters), opts);
+    return acls.deleteAcls(this.ctx, acls.filtersArg(filters), opts);
   }
 
   // SCRAM credentials
@@ -236,31 +240,14 @@ export class Admin {
     return scram.describeUserScramCredentials(this.ctx, users === undefined ? undefined : namesArg('describeUserScramCredentials()', 'user names', users), opts);
   }
   async alterUserScramCredentials(alterations: scram.ScramAlteration[], opts?: CallOptions) {
-    return scram.alterUserScramCredentials(this.ctx, objectsArg('alterUserScramCredentials()', 'SCRAM alterations', alterations), opts);
+    return scram.alterUserScramCredentials(this.ctx, scram.alterationsArg(alterations), opts);
   }
 
   // Client quotas
   async describeClientQuotas(components?: quotas.QuotaFilterComponent[], opts?: CallOptions & { strict?: boolean }) {
-    return quotas.describeClientQuotas(this.ctx, components === undefined ? undefined : objectsArg('describeClientQuotas()', 'quota filter components', components), opts);
+    return quotas.describeClientQuotas(this.ctx, components === undefined ? undefined : quotas.componentsArg(components), opts);
   }
   async alterClientQuotas(alterations: quotas.QuotaAlteration[], opts?: CallOptions & { validateOnly?: boolean }) {
-    return quotas.alterClientQuotas(this.ctx, objectsArg('alterClientQuotas()', 'quota alterations', alterations), opts);
+    return quotas.alterClientQuotas(this.ctx, quotas.quotaAlterationsArg(alterations), opts);
   }
-}
-
-/** createTopics()'s list: objects with a topic name, and whole partition and replica counts where given. */
-function newTopicsArg(v: topics.NewTopic[]): topics.NewTopic[] {
-  const call = 'createTopics()';
-  const list = objectsArg(call, '{ topic, numPartitions?, replicationFactor? }', v);
-  list.forEach((t, i) => {
-    if (typeof t.topic !== 'string') throw new KafkaConfigError(`${call}: [${i}].topic must be a string, got ${describeValue(t.topic)}`);
-    // Whole numbers the request can carry (int32, int16); whether one is a sensible count is the broker's to say.
-    for (const [k, max] of [['numPartitions', 0x7fffffff], ['replicationFactor', 0x7fff]] as const) {
-      const n = t[k];
-      if (n !== undefined && (!Number.isInteger(n) || n < -1 || n > max)) {
-        throw new KafkaConfigError(`${call}: [${i}].${k} of ${t.topic} must be a whole number up to ${max} (-1: the broker's default), got ${describeValue(n)}`);
-      }
-    }
-  });
-  return list;
 }

@@ -2,6 +2,7 @@
 import { describeValue } from '../config-checks.js';
 import { KafkaConfigError } from '../errors.js';
 import type { DescribeConfigsResponse, IncrementalAlterConfigsResponse } from '../messages/generated/index.js';
+import { badArg, namesArg, objectArg, objectsArg, oneOfArg, stringArg } from './args.js';
 import { byNode, fanOut, type AdminContext } from './context.js';
 import { lookupError } from './topics.js';
 import { fail, ok, type CallOptions, type Result } from './types.js';
@@ -47,11 +48,44 @@ function target(r: ConfigResource): number | 'any' {
   return 'any';
 }
 
-function validate(resources: ConfigResource[]): void {
-  for (const r of resources) {
-    if (!(r.type in TYPE_CODES)) throw new KafkaConfigError(`unknown config resource type ${describeValue(r.type)}; expected one of ${Object.keys(TYPE_CODES).join(', ')}`);
-    target(r);
+const RESOURCE_TYPES = Object.keys(TYPE_CODES) as ConfigResourceType[];
+
+/** A { type, name } resource, found at `at` in the call's argument. */
+function resourceArg(call: string, at: string, r: ConfigResource): void {
+  objectArg(call, at, r, "an object such as { type: 'topic', name }");
+  oneOfArg(call, `${at}.type`, r.type, RESOURCE_TYPES);
+  stringArg(call, `${at}.name`, r.name);
+  if ((r.type === 'broker' || r.type === 'broker-logger') && r.name !== '' && !Number.isInteger(Number(r.name))) {
+    badArg(call, `${at}.name`, "a broker's node id such as \"1\" ('' for the cluster-wide default of a broker config)", r.name);
   }
+}
+
+/** describeConfigs()'s list of resources. */
+export function resourcesArg(v: ConfigResource[]): ConfigResource[] {
+  const list = objectsArg('describeConfigs()', 'config resources', v);
+  list.forEach((r, i) => resourceArg('describeConfigs()', `[${i}]`, r));
+  return list;
+}
+
+export type AlterConfigOp = { name: string; op: 'set'; value: string } | { name: string; op: 'delete' } | { name: string; op: 'append' | 'subtract'; value: string };
+const OP_CODES = { set: 0, delete: 1, append: 2, subtract: 3 } as const;
+const OPS = Object.keys(OP_CODES) as Array<keyof typeof OP_CODES>;
+
+/** incrementalAlterConfigs()'s list of { resource, ops }. */
+export function alterationsArg(v: Array<{ resource: ConfigResource; ops: AlterConfigOp[] }>): Array<{ resource: ConfigResource; ops: AlterConfigOp[] }> {
+  const call = 'incrementalAlterConfigs()';
+  const list = objectsArg(call, '{ resource, ops }', v);
+  list.forEach((a, i) => {
+    // The resource's own fields where { resource, ops } belongs: say how to wrap it.
+    if (a.resource === undefined && 'type' in a) badArg(call, `[${i}].resource`, "the { type, name } resource (each item is { resource: { type: 'topic', name }, ops })", a.resource);
+    resourceArg(call, `[${i}].resource`, a.resource);
+    objectsArg(call, '{ name, op, value }', a.ops, `[${i}].ops`).forEach((o, j) => {
+      const at = `[${i}].ops[${j}]`;
+      stringArg(call, `${at}.name`, o.name);
+      if (oneOfArg(call, `${at}.op`, o.op, OPS) !== 'delete') stringArg(call, `${at}.value`, (o as { value?: unknown }).value);
+    });
+  });
+  return list;
 }
 
 export async function describeConfigs(
@@ -59,7 +93,7 @@ export async function describeConfigs(
   resources: ConfigResource[],
   opts: CallOptions & { includeSynonyms?: boolean; includeDocumentation?: boolean; configNames?: string[] } = {},
 ): Promise<Array<ConfigResult<ConfigEntry[]>>> {
-  validate(resources);
+  if (opts.configNames != null) namesArg('describeConfigs()', 'config names', opts.configNames, 'configNames');
   const byKey = new Map(resources.map((r) => [resKey(r), r]));
   const results = await ctx.perItem<ConfigEntry[]>('DescribeConfigs', [...byKey.keys()], async (pending) => {
     await ctx.ready();
@@ -102,16 +136,11 @@ export async function describeConfigs(
   return [...byKey].map(([k, resource]) => ({ resource, ...results.get(k)! }));
 }
 
-export type AlterConfigOp = { name: string; op: 'set'; value: string } | { name: string; op: 'delete' } | { name: string; op: 'append' | 'subtract'; value: string };
-const OP_CODES = { set: 0, delete: 1, append: 2, subtract: 3 } as const;
-
 export async function incrementalAlterConfigs(
   ctx: AdminContext,
   alterations: Array<{ resource: ConfigResource; ops: AlterConfigOp[] }>,
   opts: CallOptions & { validateOnly?: boolean } = {},
 ): Promise<Array<ConfigResult<void>>> {
-  validate(alterations.map((a) => a.resource));
-  for (const a of alterations) for (const o of a.ops) if (!(o.op in OP_CODES)) throw new KafkaConfigError(`unknown config operation ${describeValue(o.op)}; expected set, delete, append or subtract`);
   const byKey = new Map(alterations.map((a) => [resKey(a.resource), a]));
   const results = await ctx.perItem<void>('IncrementalAlterConfigs', [...byKey.keys()], async (pending) => {
     await ctx.ready();

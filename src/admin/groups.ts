@@ -16,6 +16,7 @@ import { UnsupportedVersionError } from '../errors.js';
 import { api as apiNamed } from '../messages/registry.js';
 import { decodeOperations, type AclOperation } from './acl-codes.js';
 import { readAssignment, readSubscriptionTopics } from './consumer-protocol.js';
+import { int64Arg, intArg, namesArg, oneOfArg, optStringArg, partitionsArg } from './args.js';
 import { asKafkaError, byNode, fanOut, type AdminContext } from './context.js';
 import { fail, ok, tpKey, type CallOptions, type Node, type Result, type TopicPartition } from './types.js';
 
@@ -80,18 +81,24 @@ export async function routeToCoordinators(ctx: AdminContext, kind: 'group' | 'tr
   return byNode(routed);
 }
 
+const GROUP_TYPES = ['classic', 'consumer', 'share', 'streams'] as const;
+
 export async function listGroups(
   ctx: AdminContext,
   opts: CallOptions & { states?: string[]; types?: Array<'classic' | 'consumer' | 'share' | 'streams'> } = {},
 ): Promise<{ groups: ListedGroup[]; errors: Array<{ broker: number; error: Error }> }> {
+  const call = 'listGroups()';
+  const states = opts.states == null ? [] : namesArg(call, 'group states', opts.states, 'states');
+  // The broker reads types in any case; the name is sent as Java sends it.
+  const types = opts.types == null ? [] : namesArg(call, 'group types', opts.types, 'types').map((t, i) => oneOfArg(call, `types[${i}]`, t, GROUP_TYPES, true));
   const brokers = await ctx.once('Metadata (listGroups)', () => ctx.knownBrokers(), opts);
   const keys = brokers.map((b) => String(b.id));
   const results = await ctx.perItem<ListedGroup[]>('ListGroups', keys, async (pending) => {
     const out = new Map<string, Result<ListedGroup[]>>();
     await fanOut(out, byNode(pending.map((k) => [Number(k), k] as [number, string])), (k) => k, async (node) => {
-      const res = await ctx.pool.request<ListGroupsResponse>(node, 'ListGroups', { statesFilter: opts.states ?? [], typesFilter: opts.types ?? [] });
+      const res = await ctx.pool.request<ListGroupsResponse>(node, 'ListGroups', { statesFilter: states, typesFilter: types });
       // A broker before ListGroups v5 drops the type filter and names no types: its list would not be filtered.
-      const unfiltered = (opts.types?.length ?? 0) > 0 && res.groups.some((g) => g.groupType === '');
+      const unfiltered = types.length > 0 && res.groups.some((g) => g.groupType === '');
       out.set(
         String(node),
         res.errorCode !== 0
@@ -294,11 +301,23 @@ function byTopic(tps: TopicPartition[]): Array<{ name: string; partitionIndexes:
 
 export type PartitionResult<V> = TopicPartition & Result<V>;
 
+export type OffsetToCommit = TopicPartition & { offset: bigint; leaderEpoch?: number | null; metadata?: string | null };
+
+/** alterConsumerGroupOffsets()'s list: offsets ≥ 0 (bigints or safe integers), optional leader epochs and metadata. */
+export function offsetsToCommitArg(v: Array<TopicPartition & { offset: bigint | number; leaderEpoch?: number | null; metadata?: string | null }>): OffsetToCommit[] {
+  const call = 'alterConsumerGroupOffsets()';
+  return partitionsArg(call, '{ topic, partition, offset }', v).map((o, i) => {
+    if (o.leaderEpoch != null) intArg(call, `[${i}].leaderEpoch`, o.leaderEpoch, -1);
+    optStringArg(call, `[${i}].metadata`, o.metadata, true);
+    return { ...o, offset: int64Arg(call, `[${i}].offset`, o.offset, 0n) };
+  });
+}
+
 /** Commits offsets for a group from outside it (the group must have no active members). */
 export async function alterConsumerGroupOffsets(
   ctx: AdminContext,
   groupId: string,
-  offsets: Array<TopicPartition & { offset: bigint; leaderEpoch?: number; metadata?: string }>,
+  offsets: OffsetToCommit[],
   opts: CallOptions = {},
 ): Promise<Array<PartitionResult<void>>> {
   const byKey = new Map(offsets.map((o) => [tpKey(o.topic, o.partition), o]));

@@ -1,9 +1,8 @@
 // Offsets and records: listOffsets and deleteRecords, each sent to the
 // partitions' leaders, one request per leader.
-import { describeValue } from '../config-checks.js';
-import { KafkaConfigError } from '../errors.js';
 import { ErrorCode, errorFor } from '../messages/error-codes.js';
 import type { DeleteRecordsResponse, ListOffsetsResponse } from '../messages/generated/index.js';
+import { badArg, int64Arg, oneOfArg, partitionsArg } from './args.js';
 import { byNode, fanOut, type AdminContext } from './context.js';
 import { lookupError } from './topics.js';
 import { fail, ok, tpKey, type CallOptions, type Result, type TopicPartition } from './types.js';
@@ -47,12 +46,34 @@ export interface ListOffsetsResultInfo {
 
 export type PartitionResult<V> = TopicPartition & Result<V>;
 
-function specTimestamp(spec: OffsetSpec): bigint {
+const SPEC = "'earliest', 'latest', 'max-timestamp' or { timestamp }";
+const ISOLATION = ['read_uncommitted', 'read_committed'] as const;
+
+function specTimestamp(spec: OffsetSpec, at: string): bigint {
   if (spec === 'earliest') return -2n;
   if (spec === 'latest') return -1n;
   if (spec === 'max-timestamp') return -3n;
-  if (spec && typeof spec === 'object' && (typeof spec.timestamp === 'number' || typeof spec.timestamp === 'bigint')) return BigInt(spec.timestamp);
-  throw new KafkaConfigError(`an offset spec is 'earliest', 'latest', 'max-timestamp' or { timestamp }, got ${describeValue(spec)}`);
+  if (spec !== null && typeof spec === 'object' && !Array.isArray(spec)) return int64Arg('listOffsets()', `${at}.timestamp`, spec.timestamp, undefined, ' (milliseconds since the epoch)');
+  return badArg('listOffsets()', at, SPEC, spec);
+}
+
+/** listOffsets()'s list: partitions, each with an offset spec. */
+export function listOffsetsArg<T extends TopicPartition & { spec: OffsetSpec }>(v: T[]): T[] {
+  const list = partitionsArg('listOffsets()', '{ topic, partition, spec }', v);
+  list.forEach((r, i) => specTimestamp(r.spec, `[${i}].spec`));
+  return list;
+}
+
+/** The isolationLevel option of listOffsets() and consumerGroupLag(): a typo would read uncommitted records. */
+export function isolationArg(call: string, opts: { isolationLevel?: unknown } | undefined): void {
+  const v = opts?.isolationLevel;
+  if (v !== undefined) oneOfArg(call, 'isolationLevel', v, ISOLATION);
+}
+
+/** deleteRecords()'s list: partitions, each with the offset to delete before (-1: the high watermark, as Java's RecordsToDelete). */
+export function deleteRecordsArg(v: Array<TopicPartition & { beforeOffset: bigint | number }>): Array<TopicPartition & { beforeOffset: bigint }> {
+  const call = 'deleteRecords()';
+  return partitionsArg(call, '{ topic, partition, beforeOffset }', v).map((r, i) => ({ ...r, beforeOffset: int64Arg(call, `[${i}].beforeOffset`, r.beforeOffset, -1n, ' (-1: the high watermark)') }));
 }
 
 export async function listOffsets(
@@ -60,7 +81,7 @@ export async function listOffsets(
   requests: Array<TopicPartition & { spec: OffsetSpec }>,
   opts: CallOptions & { isolationLevel?: 'read_uncommitted' | 'read_committed' } = {},
 ): Promise<Array<PartitionResult<ListOffsetsResultInfo>>> {
-  const byKey = new Map(requests.map((r) => [tpKey(r.topic, r.partition), { ...r, ts: specTimestamp(r.spec) }]));
+  const byKey = new Map(requests.map((r, i) => [tpKey(r.topic, r.partition), { ...r, ts: specTimestamp(r.spec, `[${i}].spec`) }]));
   const isolationLevel = opts.isolationLevel === 'read_committed' ? 1 : 0;
   const results = await ctx.perItem<ListOffsetsResultInfo>('ListOffsets', [...byKey.keys()], async (pending) => {
     const out = new Map<string, Result<ListOffsetsResultInfo>>();

@@ -1,6 +1,7 @@
 // Client quotas: describeClientQuotas and alterClientQuotas.
 import { errorFor } from '../messages/error-codes.js';
 import type { AlterClientQuotasResponse, DescribeClientQuotasResponse } from '../messages/generated/index.js';
+import { badArg, keyPath, objectsArg, optStringArg, recordArg, stringArg } from './args.js';
 import type { AdminContext } from './context.js';
 import { fail, ok, type CallOptions, type Result } from './types.js';
 
@@ -17,6 +18,17 @@ export interface QuotaEntry {
   entity: QuotaEntity;
   /** Quota key → value, e.g. `{ producer_byte_rate: 1048576 }`. */
   values: Record<string, number>;
+}
+
+/** describeClientQuotas()'s list: an entity type and a match (a name, null for the default entity, omitted for any). */
+export function componentsArg(v: QuotaFilterComponent[]): QuotaFilterComponent[] {
+  const call = 'describeClientQuotas()';
+  const list = objectsArg(call, 'quota filter components', v);
+  list.forEach((c, i) => {
+    stringArg(call, `[${i}].entityType`, c.entityType);
+    optStringArg(call, `[${i}].match`, c.match, true);
+  });
+  return list;
 }
 
 export async function describeClientQuotas(ctx: AdminContext, components: QuotaFilterComponent[] = [], opts: CallOptions & { strict?: boolean } = {}): Promise<QuotaEntry[]> {
@@ -44,6 +56,24 @@ export interface QuotaAlteration {
 export type QuotaResult<V> = { entity: QuotaEntity } & Result<V>;
 
 const entityKey = (e: QuotaEntity) => JSON.stringify(Object.entries(e).sort(([a], [b]) => a.localeCompare(b)));
+
+/** alterClientQuotas()'s list: { entity: { type: name | null }, ops: { key: number | null } }. */
+export function quotaAlterationsArg(v: QuotaAlteration[]): QuotaAlteration[] {
+  const call = 'alterClientQuotas()';
+  const list = objectsArg(call, 'quota alterations', v);
+  list.forEach((a, i) => {
+    const entity = recordArg(call, "{ entityType: name | null } such as { 'client-id': 'app' }", a.entity, `[${i}].entity`);
+    for (const [type, name] of Object.entries(entity)) {
+      if (name !== null && typeof name !== 'string') badArg(call, `[${i}].entity${keyPath(type)}`, 'a name, or null for the default entity', name);
+    }
+    const ops = recordArg(call, '{ quota: value | null } such as { producer_byte_rate: 1048576 }', a.ops, `[${i}].ops`);
+    for (const [key, value] of Object.entries(ops)) {
+      // undefined would be sent as 0 (not removed): only null removes a quota.
+      if (value !== null && !(typeof value === 'number' && Number.isFinite(value))) badArg(call, `[${i}].ops${keyPath(key)}`, 'a finite number, or null to remove the quota', value);
+    }
+  });
+  return list;
+}
 
 export async function alterClientQuotas(ctx: AdminContext, alterations: QuotaAlteration[], opts: CallOptions & { validateOnly?: boolean } = {}): Promise<Array<QuotaResult<void>>> {
   const byKey = new Map(alterations.map((a) => [entityKey(a.entity), a]));

@@ -1,9 +1,8 @@
 // SCRAM credentials: describe and alter (upsert with a password, or delete).
-import { describeValue } from '../config-checks.js';
-import { KafkaConfigError } from '../errors.js';
 import { nodeCrypto } from '../lazy-builtins.js';
 import { ErrorCode, errorFor } from '../messages/error-codes.js';
 import type { AlterUserScramCredentialsResponse, DescribeUserScramCredentialsResponse } from '../messages/generated/index.js';
+import { badArg, intArg, objectsArg, oneOfArg, stringArg } from './args.js';
 import type { AdminContext } from './context.js';
 import { fail, ok, type CallOptions, type Result } from './types.js';
 
@@ -49,17 +48,38 @@ function saltedPassword(password: string, salt: Uint8Array, iterations: number, 
   return nodeCrypto().pbkdf2Sync(Buffer.from(password, 'utf8'), salt, iterations, bytes, hash);
 }
 
+const isDeletion = (a: ScramAlteration): a is Extract<ScramAlteration, { delete: true }> => (a as { delete?: unknown }).delete === true;
+
+/** alterUserScramCredentials()'s list: a user and mechanism, then a password (upsert) or delete: true. */
+export function alterationsArg(v: ScramAlteration[]): ScramAlteration[] {
+  const call = 'alterUserScramCredentials()';
+  const list = objectsArg(call, 'SCRAM alterations', v);
+  list.forEach((a, i) => {
+    const f = a as unknown as Record<string, unknown>;
+    stringArg(call, `[${i}].user`, f.user);
+    oneOfArg(call, `[${i}].mechanism`, f.mechanism, Object.keys(MECHANISMS));
+    if (f.delete !== undefined && typeof f.delete !== 'boolean') badArg(call, `[${i}].delete`, 'true (to delete the credential) or omitted', f.delete);
+    if (f.delete === true) {
+      if (f.password != null) badArg(call, `[${i}]`, 'either { password } or { delete: true }, not both', a);
+      return;
+    }
+    stringArg(call, `[${i}].password`, f.password);
+    // 4096 is the broker's minimum; the request carries an int32.
+    if (f.iterations != null) intArg(call, `[${i}].iterations`, f.iterations, 4096);
+    if (f.salt != null && !(f.salt instanceof Uint8Array)) badArg(call, `[${i}].salt`, 'a Uint8Array (or Buffer)', f.salt);
+  });
+  return list;
+}
+
 export async function alterUserScramCredentials(ctx: AdminContext, alterations: ScramAlteration[], opts: CallOptions = {}): Promise<Array<UserResult<void>>> {
   const deletions: Array<{ name: string; mechanism: number }> = [];
   const upsertions: Array<{ name: string; mechanism: number; iterations: number; salt: Uint8Array; saltedPassword: Uint8Array }> = [];
   for (const a of alterations) {
     const m = MECHANISMS[a.mechanism];
-    if (!m) throw new KafkaConfigError(`unknown SCRAM mechanism ${describeValue(a.mechanism)}; expected SCRAM-SHA-256 or SCRAM-SHA-512`);
-    if ('delete' in a) {
+    if (isDeletion(a)) {
       deletions.push({ name: a.user, mechanism: m.code });
     } else {
       const iterations = a.iterations ?? 4096;
-      if (!(iterations >= 4096)) throw new KafkaConfigError(`SCRAM iterations must be at least 4096 (the broker's minimum), got ${iterations}`);
       const salt = a.salt ?? nodeCrypto().randomBytes(32);
       upsertions.push({ name: a.user, mechanism: m.code, iterations, salt, saltedPassword: saltedPassword(a.password, salt, iterations, a.mechanism) });
     }

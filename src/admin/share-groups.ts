@@ -3,8 +3,6 @@
 // alter, delete). A share group has no committed offsets; its position in
 // each partition is the start offset: the first record it has not finished
 // with (delivered and acknowledged, or given up on).
-import { describeValue } from '../config-checks.js';
-import { KafkaConfigError } from '../errors.js';
 import { KafkaBrokerError, errorFor } from '../messages/error-codes.js';
 import type {
   AlterShareGroupOffsetsResponse,
@@ -16,6 +14,7 @@ import type {
   ShareGroupDescribeResponseDescribedGroup,
 } from '../messages/generated/index.js';
 import { decodeOperations, type AclOperation } from './acl-codes.js';
+import { int64Arg, partitionsArg } from './args.js';
 import { coordinatorMoved, fanOut, type AdminContext } from './context.js';
 import { routeToCoordinators, type GroupResult, type PartitionResult } from './groups.js';
 import type { TopicResult } from './topics.js';
@@ -170,10 +169,10 @@ export async function listShareGroupOffsets(ctx: AdminContext, groups: GroupSpec
   return ids.map((groupId) => ({ groupId, ...results.get(groupId)! }));
 }
 
-function startOffsetOf(o: TopicPartition & { offset: bigint | number }): bigint {
-  const v = o.offset;
-  if ((typeof v === 'bigint' && v >= 0n) || (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0)) return BigInt(v);
-  throw new KafkaConfigError(`alterShareGroupOffsets: the offset for ${o.topic}-${o.partition} must be an integer ≥ 0, got ${describeValue(v)}`);
+/** alterShareGroupOffsets()'s list: start offsets ≥ 0, bigints or safe integers. */
+export function startOffsetsArg(v: Array<TopicPartition & { offset: bigint | number }>): Array<TopicPartition & { offset: bigint }> {
+  const call = 'alterShareGroupOffsets()';
+  return partitionsArg(call, '{ topic, partition, offset }', v).map((o, i) => ({ ...o, offset: int64Arg(call, `[${i}].offset`, o.offset, 0n) }));
 }
 
 /**
@@ -183,10 +182,10 @@ function startOffsetOf(o: TopicPartition & { offset: bigint | number }): bigint 
 export async function alterShareGroupOffsets(
   ctx: AdminContext,
   groupId: string,
-  offsets: Array<TopicPartition & { offset: bigint | number }>,
+  offsets: Array<TopicPartition & { offset: bigint }>,
   opts: CallOptions = {},
 ): Promise<Array<PartitionResult<void>>> {
-  const byKey = new Map(offsets.map((o) => [tpKey(o.topic, o.partition), { ...o, offset: startOffsetOf(o) }]));
+  const byKey = new Map(offsets.map((o) => [tpKey(o.topic, o.partition), o]));
   const results = await ctx.perItem<void>('AlterShareGroupOffsets', [...byKey.keys()], async (pending) => {
     const out = new Map<string, Result<void>>();
     const routed = await routeToCoordinators(ctx, 'group', [groupId], out);

@@ -1,8 +1,11 @@
 // Topic calls: create, delete, list, describe, add partitions.
+import { describeValue } from '../config-checks.js';
+import { KafkaConfigError } from '../errors.js';
 import { KafkaBrokerError, ErrorCode, errorFor } from '../messages/error-codes.js';
 import type { CreatePartitionsResponse, CreateTopicsResponse, DeleteTopicsResponse, MetadataResponse } from '../messages/generated/index.js';
 import type { AdminContext } from './context.js';
 import { decodeOperations, type AclOperation } from './acl-codes.js';
+import { badArg, INT32_MAX, intArg, keyPath, objectArg, objectsArg, recordArg, stringArg } from './args.js';
 import { fail, ok, type CallOptions, type Result } from './types.js';
 
 export interface NewTopic {
@@ -55,6 +58,57 @@ export type TopicResult<V> = { topic: string } & Result<V>;
 export function lookupError(code: number, ctx: { api: string; topic?: string }, msg?: string | null): KafkaBrokerError {
   const e = errorFor(code, ctx, msg);
   return code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? new KafkaBrokerError(e.code, e.message, false, e.context) : e;
+}
+
+/** createTopics()'s list: a topic name, whole partition and replica counts, replicas and string configs where given. */
+export function newTopicsArg(v: NewTopic[]): NewTopic[] {
+  const call = 'createTopics()';
+  const list = objectsArg(call, '{ topic, numPartitions?, replicationFactor? }', v);
+  list.forEach((t, i) => {
+    const topic = stringArg(call, `[${i}].topic`, t.topic);
+    // Whole numbers the request can carry (int32, int16); whether one is a sensible count is the broker's to say.
+    for (const [k, max] of [['numPartitions', INT32_MAX], ['replicationFactor', 0x7fff]] as const) {
+      const n = t[k];
+      if (n !== undefined && (!Number.isInteger(n) || n < -1 || n > max)) {
+        throw new KafkaConfigError(`${call}: [${i}].${k} of ${topic} must be a whole number up to ${max} (-1: the broker's default), got ${describeValue(n)}`);
+      }
+    }
+    if (t.replicaAssignment != null) {
+      // An array of replica lists is a map from partition index too.
+      const ra = t.replicaAssignment;
+      if (typeof ra !== 'object') badArg(call, `[${i}].replicaAssignment`, 'an object of { partition: broker ids }', ra);
+      for (const [p, ids] of Object.entries(ra)) {
+        if (!/^\d+$/.test(p) || Number(p) > INT32_MAX) badArg(call, `[${i}].replicaAssignment`, 'keyed by partition indexes (integers ≥ 0)', p);
+        brokerIdsArg(call, `[${i}].replicaAssignment[${p}]`, ids);
+      }
+    }
+    if (t.configs != null) {
+      const configs = objectArg(call, `[${i}].configs`, t.configs, 'an object of { name: value }');
+      for (const [k, value] of Object.entries(configs)) stringArg(call, `[${i}].configs${keyPath(k)}`, value);
+    }
+  });
+  return list;
+}
+
+/** createPartitions()'s map: { topic: { totalCount, assignments? } }. */
+export function newPartitionsArg(v: Record<string, NewPartitions>): Record<string, NewPartitions> {
+  const call = 'createPartitions()';
+  const map = recordArg(call, '{ topic: { totalCount, assignments? } }', v);
+  for (const [topic, np] of Object.entries(map)) {
+    const at = keyPath(topic);
+    objectArg(call, at, np, 'an object such as { totalCount: 6 }');
+    intArg(call, `${at}.totalCount`, np.totalCount, 1);
+    if (np.assignments != null) {
+      if (!Array.isArray(np.assignments)) badArg(call, `${at}.assignments`, 'an array of broker id lists, one per new partition', np.assignments);
+      np.assignments.forEach((ids, j) => brokerIdsArg(call, `${at}.assignments[${j}]`, ids));
+    }
+  }
+  return map;
+}
+
+function brokerIdsArg(call: string, at: string, ids: unknown): void {
+  if (!Array.isArray(ids)) badArg(call, at, 'an array of broker ids', ids);
+  for (let j = 0; j < ids.length; j++) intArg(call, `${at}[${j}]`, ids[j], 0);
 }
 
 function inOrder<V>(topics: string[], results: Map<string, Result<V>>): Array<TopicResult<V>> {

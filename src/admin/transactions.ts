@@ -5,6 +5,7 @@ import { describeValue } from '../config-checks.js';
 import { KafkaConfigError, KafkaError } from '../errors.js';
 import { ErrorCode, errorFor, KafkaBrokerError } from '../messages/error-codes.js';
 import type { DescribeProducersResponse, DescribeTransactionsResponse, InitProducerIdResponse, ListTransactionsResponse, WriteTxnMarkersResponse } from '../messages/generated/index.js';
+import { int64Arg, intArg, listArg, namesArg } from './args.js';
 import { byNode, fanOut, type AdminContext } from './context.js';
 import { routeToCoordinators, type GroupResult, type PartitionResult } from './groups.js';
 import { partitionLeaders } from './offsets.js';
@@ -63,16 +64,20 @@ export interface TransactionListing {
 /** Transactions every broker coordinates (filtered); brokers that failed are listed in `errors`. */
 export async function listTransactions(
   ctx: AdminContext,
-  opts: CallOptions & { states?: string[]; producerIds?: bigint[]; durationMs?: number } = {},
+  opts: CallOptions & { states?: string[]; producerIds?: Array<bigint | number>; durationMs?: number } = {},
 ): Promise<{ transactions: TransactionListing[]; errors: Array<{ broker: number; error: Error }> }> {
+  const call = 'listTransactions()';
+  const stateFilters = opts.states == null ? [] : namesArg(call, 'transaction states', opts.states, 'states');
+  const producerIdFilters = opts.producerIds == null ? [] : Array.from(listArg(call, 'producer ids', opts.producerIds, 'producerIds'), (id, i) => int64Arg(call, `producerIds[${i}]`, id, 0n));
+  const durationFilter = opts.durationMs == null ? -1n : int64Arg(call, 'durationMs', opts.durationMs, -1n, ' (-1: any duration)');
   const brokers = await ctx.once('Metadata (listTransactions)', () => ctx.knownBrokers(), opts);
   const results = await ctx.perItem<TransactionListing[]>('ListTransactions', brokers.map((b) => String(b.id)), async (pending) => {
     const out = new Map<string, Result<TransactionListing[]>>();
     await fanOut(out, byNode(pending.map((k) => [Number(k), k] as [number, string])), (k) => k, async (node) => {
       const res = await ctx.pool.request<ListTransactionsResponse>(node, 'ListTransactions', {
-        stateFilters: opts.states ?? [],
-        producerIdFilters: opts.producerIds ?? [],
-        durationFilter: BigInt(opts.durationMs ?? -1),
+        stateFilters,
+        producerIdFilters,
+        durationFilter,
       });
       out.set(
         String(node),
@@ -144,6 +149,7 @@ export async function fenceProducers(
   transactionalIds: string[],
   opts: CallOptions & { transactionTimeoutMs?: number } = {},
 ): Promise<Array<TransactionResult<{ producerId: bigint; producerEpoch: number }>>> {
+  const transactionTimeoutMs = opts.transactionTimeoutMs == null ? 60_000 : intArg('fenceProducers()', 'transactionTimeoutMs', opts.transactionTimeoutMs, 1);
   const results = await ctx.perItem<{ producerId: bigint; producerEpoch: number }>('InitProducerId (fenceProducers)', transactionalIds, async (pending) => {
     const out = new Map<string, Result<{ producerId: bigint; producerEpoch: number }>>();
     const groups = await routeToCoordinators(ctx, 'transaction', pending, out);
@@ -151,7 +157,7 @@ export async function fenceProducers(
       await Promise.all(ids.map(async (transactionalId) => {
         const res = await ctx.pool.request<InitProducerIdResponse>(node, 'InitProducerId', {
           transactionalId,
-          transactionTimeoutMs: opts.transactionTimeoutMs ?? 60_000,
+          transactionTimeoutMs,
           producerId: -1n,
           producerEpoch: -1,
         });
