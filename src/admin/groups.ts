@@ -97,14 +97,16 @@ export async function listGroups(
     const out = new Map<string, Result<ListedGroup[]>>();
     await fanOut(out, byNode(pending.map((k) => [Number(k), k] as [number, string])), (k) => k, async (node) => {
       const res = await ctx.pool.request<ListGroupsResponse>(node, 'ListGroups', { statesFilter: states, typesFilter: types });
-      // A broker before ListGroups v5 drops the type filter and names no types: its list would not be filtered.
+      // A broker before ListGroups v5 drops the type filter and names no types, one before v4 (Kafka 2.6) the state
+      // filter and the states: its list would not be filtered.
       const unfiltered = types.length > 0 && res.groups.some((g) => g.groupType === '');
+      const unfilteredStates = states.length > 0 && res.groups.some((g) => g.groupState === '');
       out.set(
         String(node),
         res.errorCode !== 0
           ? fail(errorFor(res.errorCode, { api: 'ListGroups', broker: node }))
-          : unfiltered
-            ? fail(new UnsupportedVersionError(`broker ${node} cannot list groups by type (that needs ListGroups v5)`, { api: 'ListGroups', broker: node }))
+          : unfiltered || unfilteredStates
+            ? fail(new UnsupportedVersionError(`broker ${node} cannot list groups by ${unfiltered ? 'type (that needs ListGroups v5)' : 'state (that needs ListGroups v4, Kafka 2.6)'}`, { api: 'ListGroups', broker: node }))
             : ok(res.groups.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, state: g.groupState, type: g.groupType }))),
       );
     });

@@ -1,8 +1,9 @@
 // Topic calls: create, delete, list, describe, add partitions.
 import { describeValue } from '../config-checks.js';
-import { KafkaConfigError } from '../errors.js';
+import { KafkaConfigError, UnsupportedVersionError } from '../errors.js';
 import { KafkaBrokerError, ErrorCode, errorFor } from '../messages/error-codes.js';
 import type { CreatePartitionsResponse, CreateTopicsResponse, DeleteTopicsResponse, MetadataResponse } from '../messages/generated/index.js';
+import { api as apiNamed } from '../messages/registry.js';
 import type { AdminContext } from './context.js';
 import { decodeOperations, type AclOperation } from './acl-codes.js';
 import { badArg, INT32_MAX, intArg, keyPath, objectArg, objectsArg, recordArg, stringArg } from './args.js';
@@ -20,7 +21,9 @@ export interface NewTopic {
 }
 
 export interface CreatedTopic {
+  /** The all-zero id from a broker without topic ids (CreateTopics before v7, Kafka before 2.8). */
   topicId: string;
+  /** As the broker reports it (v5+, Kafka 2.4), else as asked; -1 when neither says (the broker's default, not reported). */
   numPartitions: number;
   replicationFactor: number;
   /** The topic's configs as created (v5+), name → value. */
@@ -118,7 +121,21 @@ function inOrder<V>(topics: string[], results: Map<string, Result<V>>): Array<To
 export async function createTopics(ctx: AdminContext, topics: NewTopic[], opts: CallOptions & { validateOnly?: boolean } = {}): Promise<Array<TopicResult<CreatedTopic>>> {
   const byName = new Map(topics.map((t) => [t.topic, t]));
   const results = await ctx.perItem<CreatedTopic>('CreateTopics', [...byName.keys()], async (pending) => {
-    const res = await ctx.pool.request<CreateTopicsResponse>(await ctx.controller(), 'CreateTopics', {
+    const out = new Map<string, Result<CreatedTopic>>();
+    const target = await ctx.controller();
+    const node = target === 'any' ? ctx.brokers[0]?.id : target;
+    // CreateTopics before v4 (Kafka before 2.4, KIP-464) has no "broker default" (-1) for the counts: the broker
+    // would refuse the topic with an error about the count. Java refuses such a topic itself, and so does this.
+    if (node !== undefined && (await ctx.pool.get(node)).versionFor(apiNamed('CreateTopics')) < 4) {
+      pending = pending.filter((name) => {
+        const t = byName.get(name)!;
+        if (t.replicaAssignment != null || (t.numPartitions !== undefined && t.numPartitions !== -1 && t.replicationFactor !== undefined && t.replicationFactor !== -1)) return true;
+        out.set(name, fail(new UnsupportedVersionError(`broker ${node} takes CreateTopics only up to v3 (Kafka before 2.4), which cannot use the broker's default partition count or replication factor: set numPartitions and replicationFactor for ${name}`, { api: 'CreateTopics', topic: name, broker: node })));
+        return false;
+      });
+      if (pending.length === 0) return out;
+    }
+    const res = await ctx.pool.request<CreateTopicsResponse>(node ?? target, 'CreateTopics', {
       topics: pending.map((name) => {
         const t = byName.get(name)!;
         const assignments = Object.entries(t.replicaAssignment ?? {}).map(([p, brokerIds]) => ({ partitionIndex: Number(p), brokerIds }));
@@ -133,7 +150,6 @@ export async function createTopics(ctx: AdminContext, topics: NewTopic[], opts: 
       timeoutMs: ctx.settings.requestTimeoutMs,
       validateOnly: opts.validateOnly ?? false,
     });
-    const out = new Map<string, Result<CreatedTopic>>();
     for (const r of res.topics) {
       if (r.errorCode !== 0) {
         out.set(r.name, fail(errorFor(r.errorCode, { api: 'CreateTopics', topic: r.name }, r.errorMessage)));
@@ -141,7 +157,12 @@ export async function createTopics(ctx: AdminContext, topics: NewTopic[], opts: 
       }
       const configs: Record<string, string | null> = {};
       for (const c of r.configs ?? []) configs[c.name] = c.value;
-      out.set(r.name, ok({ topicId: r.topicId, numPartitions: r.numPartitions, replicationFactor: r.replicationFactor, configs }));
+      // Before v5 (Kafka 2.4) the answer carries no counts (-1): the ones asked for, where they were given.
+      const asked = byName.get(r.name);
+      const assigned = Object.values(asked?.replicaAssignment ?? {});
+      const numPartitions = r.numPartitions >= 0 ? r.numPartitions : assigned.length > 0 ? assigned.length : (asked?.numPartitions ?? -1);
+      const replicationFactor = r.replicationFactor >= 0 ? r.replicationFactor : assigned.length > 0 ? assigned[0]!.length : (asked?.replicationFactor ?? -1);
+      out.set(r.name, ok({ topicId: r.topicId, numPartitions, replicationFactor, configs }));
     }
     return out;
   }, opts);
