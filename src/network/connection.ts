@@ -3,7 +3,7 @@ import net from 'node:net';
 import type tls from 'node:tls';
 import createDebug from 'debug';
 import { Writer } from '../codec/writer.js';
-import { KafkaAuthenticationError, KafkaConnectionError, KafkaError, KafkaProtocolError, KafkaTimeoutError, KafkaTlsError } from '../errors.js';
+import { KafkaAuthenticationError, KafkaConnectionError, KafkaError, KafkaProtocolError, KafkaTimeoutError, KafkaTlsError, UnsupportedVersionError } from '../errors.js';
 import { decodeResponseBody, encodeRequestFrameParts, peekCorrelationId } from '../messages/frame.js';
 import type { ApiVersionsResponse, SaslAuthenticateResponse, SaslHandshakeResponse } from '../messages/generated/index.js';
 import { chooseVersion, type BrokerApiRange, type VersionCaps } from '../messages/negotiate.js';
@@ -39,6 +39,12 @@ export interface RequestOptions {
   sizeHint?: number;
   /** Wait this long for the answer instead of requestTimeoutMs (a JoinGroup the coordinator holds for a rebalance). */
   timeoutMs?: number;
+  /**
+   * The oldest version that can carry what this request asks (a JoinGroup with a
+   * groupInstanceId needs v5): below it the request fails with an
+   * UnsupportedVersionError naming `what`, instead of going out without it.
+   */
+  needs?: { version: number; what: string };
 }
 
 /** Who a connection is for, so diagnostics can say which address failed and why it matters. */
@@ -403,6 +409,11 @@ export class Connection {
       version = opts.version ?? (opts.maxVersion === undefined ? this.versionFor(def) : this.versionCappedAt(def, opts.maxVersion));
     } catch (e) {
       return Promise.reject(e);
+    }
+    if (opts.needs && version < opts.needs.version) {
+      return Promise.reject(
+        new UnsupportedVersionError(`${describeRole(this.role, this.address)} speaks ${def.name} only up to v${version}, which cannot carry ${opts.needs.what} (that needs v${opts.needs.version})`, { api: def.name, broker: this.address }),
+      );
     }
     return this.send(def, version, body, opts.expectResponse ?? true, false, opts.sizeHint, opts.timeoutMs) as Promise<T>;
   }

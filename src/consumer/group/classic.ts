@@ -302,7 +302,12 @@ export class ClassicMembership implements GroupMembership {
         deadline,
         // The coordinator holds JoinGroup until every member rejoined (up to rebalanceTimeoutMs); Java waits
         // rebalanceTimeoutMs + 5 s for it.
-        { timeoutMs: Math.max(o.requestTimeoutMs, o.rebalanceTimeoutMs + 5000) },
+        {
+          timeoutMs: Math.max(o.requestTimeoutMs, o.rebalanceTimeoutMs + 5000),
+          // Before v5 (Kafka 2.3) a JoinGroup has no groupInstanceId: the member would silently be a dynamic one
+          // that does not leave the group on close. Java refuses too.
+          ...(o.groupInstanceId !== null ? { needs: { version: 5, what: `groupInstanceId ${o.groupInstanceId} (static membership, KIP-345)` } } : {}),
+        },
       );
     } catch (e) {
       this.rejoinReason ??= reason ?? 'JoinGroup failed';
