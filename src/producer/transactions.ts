@@ -319,7 +319,9 @@ export class TransactionManager {
           name,
           partitions: list.map((o) => ({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch ?? -1, committedMetadata: o.metadata ?? null })),
         })),
-      });
+      // The consumer's generation and member id (KIP-447: a zombie's commit is fenced) need v3 (Kafka 2.5); without
+      // them the commit would go out unfenced. Java refuses too; a bare group id works on any version.
+      }, (g.generationId ?? -1) >= 0 || (g.memberId ?? '') !== '' || g.groupInstanceId != null ? { needs: { version: 3, what: `the consumer group metadata of ${g.groupId} (KIP-447 fencing; pass the group id alone to commit unfenced)` } } : {});
       for (const t of res.topics) for (const p of t.partitions) if (p.errorCode !== 0) throw errorFor(p.errorCode, { api: 'TxnOffsetCommit', topic: t.name, partition: p.partitionIndex });
     } catch (e) {
       this.fail(e as KafkaError);
