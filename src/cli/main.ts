@@ -11,6 +11,7 @@ import { EXIT, EXIT_HELP, exitCodeFor } from './exit-codes.js';
 
 export const COMMON_OPTIONS: Record<string, OptionSpec> = {
   bootstrap: { type: 'string', short: 'b', valueName: 'host:port,...', description: 'bootstrap servers (default: $KAFKA_BOOTSTRAP, or bootstrap.servers from --config)' },
+  'bootstrap-server': { type: 'string', valueName: 'host:port,...', description: 'the same as --bootstrap, under the name Kafka\'s own tools use' },
   config: { type: 'string', valueName: 'file', description: 'Java client properties (bootstrap.servers, security.protocol, ssl.truststore.location as PEM, sasl.mechanism, sasl.jaas.config, client.id, acks, ...)' },
   tls: { type: 'boolean', description: 'connect with TLS' },
   'tls-ca': { type: 'string', valueName: 'file', description: 'PEM file of the CA that signed the brokers\' certificates (implies --tls)' },
@@ -72,7 +73,10 @@ export function resolveSettings(values: Record<string, unknown>, env: NodeJS.Pro
   const s = emptySettings();
   const file = values.config as string | undefined;
   if (file) applyProperties(s, readPropertiesFile(file), file);
-  const bootstrap = (values.bootstrap as string | undefined) ?? s.bootstrapServers ?? env.KAFKA_BOOTSTRAP;
+  if (values.bootstrap !== undefined && values['bootstrap-server'] !== undefined && values.bootstrap !== values['bootstrap-server']) {
+    throw new UsageError('--bootstrap and --bootstrap-server name the same setting: give one');
+  }
+  const bootstrap = (values.bootstrap as string | undefined) ?? (values['bootstrap-server'] as string | undefined) ?? s.bootstrapServers ?? env.KAFKA_BOOTSTRAP;
   if (bootstrap) s.bootstrapServers = bootstrap;
   const ca = values['tls-ca'] as string | undefined;
   if (values.tls === true || ca) s.tls = s.tls && typeof s.tls === 'object' ? s.tls : {};
@@ -102,6 +106,16 @@ export function resolveSettings(values: Record<string, unknown>, env: NodeJS.Pro
  *   positional argument (and an unexpected one is then reported, not lost).
  * Everything after `--` is left alone.
  */
+/** Options of Kafka's own shell tools (kafka-console-consumer.sh and others) that kafkawire spells differently. */
+const JAVA_TOOL_OPTIONS: Record<string, string> = {
+  '--from-beginning': 'kafkawire consume reads from the start with --from earliest',
+  '--max-messages': 'kafkawire consume stops after --count <n> records',
+  '--topic': 'kafkawire takes the topic as the argument after the command (kafkawire {command} <topic>)',
+  '--command-config': 'kafkawire reads client properties with --config <file>',
+  '--consumer.config': 'kafkawire reads client properties with --config <file>',
+  '--producer.config': 'kafkawire reads client properties with --config <file>',
+};
+
 /** Put before a negative-number argument so that parseArgs takes it as a positional; main() takes it off again. */
 export const NEGATIVE_ARGUMENT = '\u0000';
 
@@ -167,6 +181,9 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
         strict: true,
       });
     } catch (e) {
+      const unknown = /^Unknown option '([^']+)'/.exec((e as Error).message)?.[1];
+      const hint = unknown === undefined ? undefined : JAVA_TOOL_OPTIONS[unknown.split('=')[0]!];
+      if (hint) throw new UsageError(`unknown option ${unknown}: ${hint.replace('{command}', command.name)}; run kafkawire ${command.name} --help`);
       throw new UsageError(`${(e as Error).message.split('\n')[0]}; run kafkawire ${command.name} --help`);
     }
     const { values } = parsed;

@@ -136,3 +136,26 @@ describe('produce with a directory as standard input', () => {
     }
   });
 });
+
+describe("the names of Kafka's own shell tools", () => {
+  it('--bootstrap-server is --bootstrap; giving both with different values is a usage error', async () => {
+    const r = await run(['topics', 'list', '--bootstrap-server', '127.0.0.1:1']);
+    // It got past the arguments to the connection, which fails here (exit 3), naming the address given.
+    expect(r.code).toBe(EXIT.UNREACHABLE);
+    expect(r.err).toContain('127.0.0.1:1');
+    const both = await run(['topics', 'list', '--bootstrap-server', '127.0.0.1:1', '-b', '127.0.0.2:1']);
+    expect(both.err).toBe('kafkawire: error: --bootstrap and --bootstrap-server name the same setting: give one\n');
+    expect(both.code).toBe(EXIT.USAGE);
+  });
+
+  it.each([
+    [['consume', 't', '--from-beginning'], 'unknown option --from-beginning: kafkawire consume reads from the start with --from earliest'],
+    [['consume', 't', '--max-messages', '5'], 'unknown option --max-messages: kafkawire consume stops after --count <n> records'],
+    [['produce', '--topic', 't'], 'unknown option --topic: kafkawire takes the topic as the argument after the command (kafkawire produce <topic>)'],
+    [['consume', 't', '--consumer.config=c.properties'], 'unknown option --consumer.config: kafkawire reads client properties with --config <file>'],
+  ])('%j says what kafkawire calls it', async (argv, message) => {
+    const r = await run([...argv, ...closed]);
+    expect(r.err).toBe(`kafkawire: error: ${message}; run kafkawire ${argv[0]} --help\n`);
+    expect(r.code).toBe(EXIT.USAGE);
+  });
+});
