@@ -5,7 +5,7 @@ import type { VersionCaps } from '../messages/negotiate.js';
 import { clientPool } from '../network/client-pool.js';
 import type { ConnectionPool, PoolOptions } from '../network/pool.js';
 import * as acls from './acls.js';
-import { groupSpecsArg, namesArg, partitionsArg, stringArg } from './args.js';
+import { groupSpecsArg, namesArg, optsArg, partitionsArg, stringArg } from './args.js';
 import * as cluster from './cluster.js';
 import * as configs from './configs.js';
 import { AdminContext } from './context.js';
@@ -107,74 +107,74 @@ export class Admin {
 
   // Topics
   async createTopics(newTopics: topics.NewTopic[], opts?: CallOptions & { validateOnly?: boolean }) {
-    return topics.createTopics(this.ctx, topics.newTopicsArg(newTopics), opts);
+    return topics.createTopics(this.ctx, topics.newTopicsArg(newTopics), optsArg('createTopics()', opts));
   }
   async deleteTopics(names: string[], opts?: CallOptions) {
-    return topics.deleteTopics(this.ctx, namesArg('deleteTopics()', 'topic names', names), opts);
+    return topics.deleteTopics(this.ctx, namesArg('deleteTopics()', 'topic names', names), optsArg('deleteTopics()', opts));
   }
-  listTopics(opts?: CallOptions & { listInternal?: boolean }) {
-    return topics.listTopics(this.ctx, opts);
+  async listTopics(opts?: CallOptions & { listInternal?: boolean }) {
+    return topics.listTopics(this.ctx, optsArg('listTopics()', opts));
   }
   async describeTopics(names: string[], opts?: CallOptions & { includeAuthorizedOperations?: boolean }) {
-    return topics.describeTopics(this.ctx, namesArg('describeTopics()', 'topic names', names), opts);
+    return topics.describeTopics(this.ctx, namesArg('describeTopics()', 'topic names', names), optsArg('describeTopics()', opts));
   }
   async createPartitions(newPartitions: Record<string, topics.NewPartitions>, opts?: CallOptions & { validateOnly?: boolean }) {
-    return topics.createPartitions(this.ctx, topics.newPartitionsArg(newPartitions), opts);
+    return topics.createPartitions(this.ctx, topics.newPartitionsArg(newPartitions), optsArg('createPartitions()', opts));
   }
 
   // Configs
   async describeConfigs(resources: configs.ConfigResource[], opts?: CallOptions & { includeSynonyms?: boolean; includeDocumentation?: boolean; configNames?: string[] }) {
-    return configs.describeConfigs(this.ctx, configs.resourcesArg(resources), opts);
+    return configs.describeConfigs(this.ctx, configs.resourcesArg(resources), optsArg('describeConfigs()', opts));
   }
   async incrementalAlterConfigs(alterations: Array<{ resource: configs.ConfigResource; ops: configs.AlterConfigOp[] }>, opts?: CallOptions & { validateOnly?: boolean }) {
-    return configs.incrementalAlterConfigs(this.ctx, configs.alterationsArg(alterations), opts);
+    return configs.incrementalAlterConfigs(this.ctx, configs.alterationsArg(alterations), optsArg('incrementalAlterConfigs()', opts));
   }
 
   // Offsets and records
   async listOffsets(requests: Array<TopicPartition & { spec: offsets.OffsetSpec }>, opts?: CallOptions & { isolationLevel?: 'read_uncommitted' | 'read_committed' }) {
     offsets.isolationArg('listOffsets()', opts);
-    return offsets.listOffsets(this.ctx, offsets.listOffsetsArg(requests), opts);
+    return offsets.listOffsets(this.ctx, offsets.listOffsetsArg(requests), optsArg('listOffsets()', opts));
   }
   /** Deletes the records before beforeOffset (a bigint or a safe integer; -1: the high watermark, i.e. every record). */
   async deleteRecords(requests: Array<TopicPartition & { beforeOffset: bigint | number }>, opts?: CallOptions) {
-    return offsets.deleteRecords(this.ctx, offsets.deleteRecordsArg(requests), opts);
+    return offsets.deleteRecords(this.ctx, offsets.deleteRecordsArg(requests), optsArg('deleteRecords()', opts));
   }
 
   // Cluster
-  describeCluster(opts?: CallOptions & { includeAuthorizedOperations?: boolean }) {
-    return cluster.describeCluster(this.ctx, opts);
+  async describeCluster(opts?: CallOptions & { includeAuthorizedOperations?: boolean }) {
+    return cluster.describeCluster(this.ctx, optsArg('describeCluster()', opts));
   }
 
   // Groups of every type (listGroups) and consumer groups
   async listGroups(opts?: CallOptions & { states?: string[]; types?: Array<'classic' | 'consumer' | 'share' | 'streams'> }) {
-    return groups.listGroups(this.ctx, opts);
+    return groups.listGroups(this.ctx, optsArg('listGroups()', opts));
   }
   async describeConsumerGroups(groupIds: string[], opts?: CallOptions & { includeAuthorizedOperations?: boolean }) {
-    return groups.describeConsumerGroups(this.ctx, namesArg('describeConsumerGroups()', 'group ids', groupIds), opts);
+    return groups.describeConsumerGroups(this.ctx, namesArg('describeConsumerGroups()', 'group ids', groupIds), optsArg('describeConsumerGroups()', opts));
   }
   async listConsumerGroupOffsets(groupSpecs: string[] | Record<string, TopicPartition[] | null>, opts?: CallOptions & { requireStable?: boolean }) {
-    return groups.listConsumerGroupOffsets(this.ctx, groupSpecsArg('listConsumerGroupOffsets()', groupSpecs), opts);
+    return groups.listConsumerGroupOffsets(this.ctx, groupSpecsArg('listConsumerGroupOffsets()', groupSpecs), optsArg('listConsumerGroupOffsets()', opts));
   }
   /** Commits offsets (bigints or safe integers ≥ 0) for a group with no active members. */
   async alterConsumerGroupOffsets(groupId: string, offsetsToCommit: Array<TopicPartition & { offset: bigint | number; leaderEpoch?: number; metadata?: string }>, opts?: CallOptions) {
     const id = stringArg('alterConsumerGroupOffsets()', 'groupId', groupId);
-    return groups.alterConsumerGroupOffsets(this.ctx, id, groups.offsetsToCommitArg(offsetsToCommit), opts);
+    return groups.alterConsumerGroupOffsets(this.ctx, id, groups.offsetsToCommitArg(offsetsToCommit), optsArg('alterConsumerGroupOffsets()', opts));
   }
   async deleteConsumerGroupOffsets(groupId: string, partitions: TopicPartition[], opts?: CallOptions) {
-    return groups.deleteConsumerGroupOffsets(this.ctx, stringArg('deleteConsumerGroupOffsets()', 'groupId', groupId), partitionsArg('deleteConsumerGroupOffsets()', '{ topic, partition }', partitions), opts);
+    return groups.deleteConsumerGroupOffsets(this.ctx, stringArg('deleteConsumerGroupOffsets()', 'groupId', groupId), partitionsArg('deleteConsumerGroupOffsets()', '{ topic, partition }', partitions), optsArg('deleteConsumerGroupOffsets()', opts));
   }
   async deleteConsumerGroups(groupIds: string[], opts?: CallOptions) {
-    return groups.deleteConsumerGroups(this.ctx, namesArg('deleteConsumerGroups()', 'group ids', groupIds), opts);
+    return groups.deleteConsumerGroups(this.ctx, namesArg('deleteConsumerGroups()', 'group ids', groupIds), optsArg('deleteConsumerGroups()', opts));
   }
   /** Per partition: committed offset, end offset, lag and owner (as kafka-consumer-groups --describe). */
   async consumerGroupLag(groupId: string, opts?: CallOptions & { isolationLevel?: 'read_uncommitted' | 'read_committed' }) {
     offsets.isolationArg('consumerGroupLag()', opts);
-    return lag.consumerGroupLag(this.ctx, stringArg('consumerGroupLag()', 'groupId', groupId), opts);
+    return lag.consumerGroupLag(this.ctx, stringArg('consumerGroupLag()', 'groupId', groupId), optsArg('consumerGroupLag()', opts));
   }
 
   // Share groups (KIP-932)
   async describeShareGroups(groupIds: string[], opts?: CallOptions & { includeAuthorizedOperations?: boolean }) {
-    return share.describeShareGroups(this.ctx, namesArg('describeShareGroups()', 'group ids', groupIds), opts);
+    return share.describeShareGroups(this.ctx, namesArg('describeShareGroups()', 'group ids', groupIds), optsArg('describeShareGroups()', opts));
   }
   /**
    * Start offsets (and lag, from brokers with DescribeShareGroupOffsets v1) of share groups: `(groupId, partitions?)` for one group, every
@@ -186,7 +186,7 @@ export class Admin {
   async listShareGroupOffsets(groupSpecs: string | string[] | Record<string, TopicPartition[] | null>, second?: TopicPartition[] | null | CallOptions, third?: CallOptions) {
     const call = 'listShareGroupOffsets()';
     if (typeof groupSpecs === 'string') {
-      // (groupId, opts) works too: only an array (or null) is a partition list.
+      // (groupId, optsArg('listShareGroupOffsets()', opts)) works too: only an array (or null) is a partition list.
       if (second != null && !Array.isArray(second)) return share.listShareGroupOffsets(this.ctx, groupSpecs, null, second);
       return share.listShareGroupOffsets(this.ctx, groupSpecs, second == null ? null : partitionsArg(call, '{ topic, partition }', second), third);
     }
@@ -194,60 +194,60 @@ export class Admin {
   }
   /** Sets a share group's start offsets (the group must have no members). */
   async alterShareGroupOffsets(groupId: string, offsets: Array<TopicPartition & { offset: bigint | number }>, opts?: CallOptions) {
-    return share.alterShareGroupOffsets(this.ctx, stringArg('alterShareGroupOffsets()', 'groupId', groupId), share.startOffsetsArg(offsets), opts);
+    return share.alterShareGroupOffsets(this.ctx, stringArg('alterShareGroupOffsets()', 'groupId', groupId), share.startOffsetsArg(offsets), optsArg('alterShareGroupOffsets()', opts));
   }
   /** Removes a share group's state for whole topics (the group must have no members). */
   async deleteShareGroupOffsets(groupId: string, topics: string[], opts?: CallOptions) {
-    return share.deleteShareGroupOffsets(this.ctx, stringArg('deleteShareGroupOffsets()', 'groupId', groupId), namesArg('deleteShareGroupOffsets()', 'topic names', topics), opts);
+    return share.deleteShareGroupOffsets(this.ctx, stringArg('deleteShareGroupOffsets()', 'groupId', groupId), namesArg('deleteShareGroupOffsets()', 'topic names', topics), optsArg('deleteShareGroupOffsets()', opts));
   }
 
   // Streams groups (KIP-1071)
   async describeStreamsGroups(groupIds: string[], opts?: CallOptions & { includeAuthorizedOperations?: boolean }) {
-    return streams.describeStreamsGroups(this.ctx, namesArg('describeStreamsGroups()', 'group ids', groupIds), opts);
+    return streams.describeStreamsGroups(this.ctx, namesArg('describeStreamsGroups()', 'group ids', groupIds), optsArg('describeStreamsGroups()', opts));
   }
 
   // Transactions
   async describeProducers(partitions: TopicPartition[], opts?: CallOptions) {
-    return txns.describeProducers(this.ctx, partitionsArg('describeProducers()', '{ topic, partition }', partitions), opts);
+    return txns.describeProducers(this.ctx, partitionsArg('describeProducers()', '{ topic, partition }', partitions), optsArg('describeProducers()', opts));
   }
-  listTransactions(opts?: CallOptions & { states?: string[]; producerIds?: Array<bigint | number>; durationMs?: number }) {
-    return txns.listTransactions(this.ctx, opts);
+  async listTransactions(opts?: CallOptions & { states?: string[]; producerIds?: Array<bigint | number>; durationMs?: number }) {
+    return txns.listTransactions(this.ctx, optsArg('listTransactions()', opts));
   }
   async describeTransactions(transactionalIds: string[], opts?: CallOptions) {
-    return txns.describeTransactions(this.ctx, namesArg('describeTransactions()', 'transactional ids', transactionalIds), opts);
+    return txns.describeTransactions(this.ctx, namesArg('describeTransactions()', 'transactional ids', transactionalIds), optsArg('describeTransactions()', opts));
   }
   /** Writes an abort marker for a hanging transaction into one partition (WriteTxnMarkers to its leader). */
-  abortTransaction(spec: txns.AbortTransactionSpec, opts?: CallOptions) {
-    return txns.abortTransaction(this.ctx, spec, opts);
+  async abortTransaction(spec: txns.AbortTransactionSpec, opts?: CallOptions) {
+    return txns.abortTransaction(this.ctx, spec, optsArg('abortTransaction()', opts));
   }
   async fenceProducers(transactionalIds: string[], opts?: CallOptions & { transactionTimeoutMs?: number }) {
-    return txns.fenceProducers(this.ctx, namesArg('fenceProducers()', 'transactional ids', transactionalIds), opts);
+    return txns.fenceProducers(this.ctx, namesArg('fenceProducers()', 'transactional ids', transactionalIds), optsArg('fenceProducers()', opts));
   }
 
   // ACLs
   async describeAcls(filter?: acls.AclBindingFilter, opts?: CallOptions) {
-    return acls.describeAcls(this.ctx, filter === undefined ? undefined : acls.filterArg('describeAcls()', 'filter', filter), opts);
+    return acls.describeAcls(this.ctx, filter === undefined ? undefined : acls.filterArg('describeAcls()', 'filter', filter), optsArg('describeAcls()', opts));
   }
   async createAcls(bindings: Parameters<typeof acls.createAcls>[1], opts?: CallOptions) {
-    return acls.createAcls(this.ctx, acls.bindingsArg(bindings), opts);
+    return acls.createAcls(this.ctx, acls.bindingsArg(bindings), optsArg('createAcls()', opts));
   }
   async deleteAcls(filters: acls.AclBindingFilter[], opts?: CallOptions) {
-    return acls.deleteAcls(this.ctx, acls.filtersArg(filters), opts);
+    return acls.deleteAcls(this.ctx, acls.filtersArg(filters), optsArg('deleteAcls()', opts));
   }
 
   // SCRAM credentials
   async describeUserScramCredentials(users?: string[], opts?: CallOptions) {
-    return scram.describeUserScramCredentials(this.ctx, users === undefined ? undefined : namesArg('describeUserScramCredentials()', 'user names', users), opts);
+    return scram.describeUserScramCredentials(this.ctx, users === undefined ? undefined : namesArg('describeUserScramCredentials()', 'user names', users), optsArg('describeUserScramCredentials()', opts));
   }
   async alterUserScramCredentials(alterations: scram.ScramAlteration[], opts?: CallOptions) {
-    return scram.alterUserScramCredentials(this.ctx, scram.alterationsArg(alterations), opts);
+    return scram.alterUserScramCredentials(this.ctx, scram.alterationsArg(alterations), optsArg('alterUserScramCredentials()', opts));
   }
 
   // Client quotas
   async describeClientQuotas(components?: quotas.QuotaFilterComponent[], opts?: CallOptions & { strict?: boolean }) {
-    return quotas.describeClientQuotas(this.ctx, components === undefined ? undefined : quotas.componentsArg(components), opts);
+    return quotas.describeClientQuotas(this.ctx, components === undefined ? undefined : quotas.componentsArg(components), optsArg('describeClientQuotas()', opts));
   }
   async alterClientQuotas(alterations: quotas.QuotaAlteration[], opts?: CallOptions & { validateOnly?: boolean }) {
-    return quotas.alterClientQuotas(this.ctx, quotas.quotaAlterationsArg(alterations), opts);
+    return quotas.alterClientQuotas(this.ctx, quotas.quotaAlterationsArg(alterations), optsArg('alterClientQuotas()', opts));
   }
 }

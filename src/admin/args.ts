@@ -117,3 +117,9 @@ export function groupSpecsArg(call: string, v: string[] | Record<string, TopicPa
   }
   return specs;
 }
+
+/** A call's options: an object, or null/undefined for none (null would otherwise fail as a TypeError deep in the call). */
+export function optsArg<T extends object>(call: string, v: T | null | undefined): T | undefined {
+  if (v == null) return undefined;
+  return isObject(v) ? v : badArg(call, 'the options', 'an object such as { timeoutMs: 5000 }', v);
+}

@@ -5,7 +5,8 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Admin } from '../../src/admin/admin.js';
-import { KafkaConfigError } from '../../src/errors.js';
+import { describeValue } from '../../src/config-checks.js';
+import { KafkaConfigError, KafkaError } from '../../src/errors.js';
 
 // A closed port: a call that got past its checks would fail with a connection error, not a KafkaConfigError.
 const admin = new Admin({ bootstrapServers: '127.0.0.1:1', defaultApiTimeoutMs: 2000, reconnectBackoffMaxMs: 100 });
@@ -135,5 +136,40 @@ describe('Admin list arguments', () => {
     const e = await outcome((v) => a.deleteTopics!(v), ['orders']);
     expect(e).not.toBeInstanceOf(KafkaConfigError);
     expect(e).toBeInstanceOf(Error);
+  });
+});
+
+describe('the options argument', () => {
+  /** Each call with valid arguments before its options. */
+  const WITH_OPTIONS: Array<[string, (o: unknown) => Promise<unknown>]> = [
+    ['createTopics()', (o) => a.createTopics!([{ topic: 't' }], o)],
+    ['deleteTopics()', (o) => a.deleteTopics!(['t'], o)],
+    ['listTopics()', (o) => a.listTopics!(o)],
+    ['describeCluster()', (o) => a.describeCluster!(o)],
+    ['listOffsets()', (o) => a.listOffsets!([{ topic: 't', partition: 0, spec: 'latest' }], o)],
+    ['listGroups()', (o) => a.listGroups!(o)],
+    ['consumerGroupLag()', (o) => a.consumerGroupLag!('g', o)],
+    ['listTransactions()', (o) => a.listTransactions!(o)],
+    ['describeAcls()', (o) => a.describeAcls!(undefined, o)],
+  ];
+
+  it.each(WITH_OPTIONS)('%s: anything but an object (or null) is refused by name before any request', async (name, call) => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.array(fc.anything()), fc.bigInt()), async (o) => {
+        const e = await outcome(call, o);
+        expect(e, name).toBeInstanceOf(KafkaConfigError);
+        expect((e as Error).message).toBe(`${name}: the options must be an object such as { timeoutMs: 5000 }, got ${describeValue(o)}`);
+      }),
+      { numRuns: 10 },
+    );
+  });
+
+  it.each(WITH_OPTIONS)('%s: null means no options (the call goes on to the closed port, not a TypeError)', async (_name, call) => {
+    // Calls with one result per item resolve (each item failed to connect); the others reject with that error.
+    const e = await call(null).then(() => null, (err: unknown) => err);
+    if (e !== null) {
+      expect(e).toBeInstanceOf(KafkaError);
+      expect(e).not.toBeInstanceOf(KafkaConfigError);
+    }
   });
 });
