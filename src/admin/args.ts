@@ -123,3 +123,18 @@ export function optsArg<T extends object>(call: string, v: T | null | undefined)
   if (v == null) return undefined;
   return isObject(v) ? v : badArg(call, 'the options', 'an object such as { timeoutMs: 5000 }', v);
 }
+
+/**
+ * Refuses a list that names one thing twice (a topic to create, a resource or
+ * quota entity to alter): the call sends one entry per thing and answers once
+ * for it, so a second entry would silently replace the first one's changes.
+ */
+export function uniqueArg<T>(call: string, list: readonly T[], keyOf: (item: T) => string, what: (item: T) => string): void {
+  const first = new Map<string, number>();
+  list.forEach((item, i) => {
+    const key = keyOf(item);
+    const j = first.get(key);
+    if (j !== undefined) throw new KafkaConfigError(`${call}: [${i}] names the same ${what(item)} as [${j}]: list each once, with all its changes in one entry`);
+    first.set(key, i);
+  });
+}

@@ -2,7 +2,7 @@
 import { describeValue } from '../config-checks.js';
 import { KafkaConfigError } from '../errors.js';
 import type { DescribeConfigsResponse, IncrementalAlterConfigsResponse } from '../messages/generated/index.js';
-import { badArg, namesArg, objectArg, objectsArg, oneOfArg, stringArg } from './args.js';
+import { badArg, namesArg, objectArg, objectsArg, oneOfArg, stringArg, uniqueArg } from './args.js';
 import { byNode, fanOut, type AdminContext } from './context.js';
 import { lookupError } from './topics.js';
 import { fail, ok, type CallOptions, type Result } from './types.js';
@@ -85,6 +85,7 @@ export function alterationsArg(v: Array<{ resource: ConfigResource; ops: AlterCo
       if (oneOfArg(call, `${at}.op`, o.op, OPS) !== 'delete') stringArg(call, `${at}.value`, (o as { value?: unknown }).value);
     });
   });
+  uniqueArg(call, list, (a) => resKey(a.resource), (a) => `resource (${a.resource.type} ${describeValue(a.resource.name)})`);
   return list;
 }
 

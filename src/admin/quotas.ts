@@ -1,7 +1,8 @@
 // Client quotas: describeClientQuotas and alterClientQuotas.
 import { errorFor } from '../messages/error-codes.js';
 import type { AlterClientQuotasResponse, DescribeClientQuotasResponse } from '../messages/generated/index.js';
-import { badArg, keyPath, objectsArg, optStringArg, recordArg, stringArg } from './args.js';
+import { describeValue } from '../config-checks.js';
+import { badArg, keyPath, objectsArg, optStringArg, recordArg, stringArg, uniqueArg } from './args.js';
 import type { AdminContext } from './context.js';
 import { fail, ok, type CallOptions, type Result } from './types.js';
 
@@ -72,6 +73,7 @@ export function quotaAlterationsArg(v: QuotaAlteration[]): QuotaAlteration[] {
       if (value !== null && !(typeof value === 'number' && Number.isFinite(value))) badArg(call, `[${i}].ops${keyPath(key)}`, 'a finite number, or null to remove the quota', value);
     }
   });
+  uniqueArg(call, list, (a) => entityKey(a.entity), (a) => `entity (${describeValue(a.entity)})`);
   return list;
 }
 

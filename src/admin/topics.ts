@@ -6,7 +6,7 @@ import type { CreatePartitionsResponse, CreateTopicsResponse, DeleteTopicsRespon
 import { api as apiNamed } from '../messages/registry.js';
 import type { AdminContext } from './context.js';
 import { decodeOperations, type AclOperation } from './acl-codes.js';
-import { badArg, INT32_MAX, intArg, keyPath, objectArg, objectsArg, recordArg, stringArg } from './args.js';
+import { badArg, INT32_MAX, intArg, keyPath, objectArg, objectsArg, recordArg, stringArg, uniqueArg } from './args.js';
 import { fail, ok, type CallOptions, type Result } from './types.js';
 
 export interface NewTopic {
@@ -90,6 +90,7 @@ export function newTopicsArg(v: NewTopic[]): NewTopic[] {
       for (const [k, value] of Object.entries(configs)) stringArg(call, `[${i}].configs${keyPath(k)}`, value);
     }
   });
+  uniqueArg(call, list, (t) => t.topic, (t) => `topic (${describeValue(t.topic)})`);
   return list;
 }
 

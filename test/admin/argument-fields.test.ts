@@ -370,3 +370,35 @@ describe('Admin argument fields: numbers where int64s go', () => {
     }
   });
 });
+
+describe('one thing named twice in a list of changes', () => {
+  /** A list of distinct names with one of them repeated at a later position: [list, first index, repeat index]. */
+  const withRepeat = fc
+    .uniqueArray(fc.string({ minLength: 1, maxLength: 8 }), { minLength: 1, maxLength: 6 })
+    .chain((names) => fc.tuple(fc.constant(names), fc.nat(names.length - 1), fc.nat(names.length)))
+    .map(([names, j, at]) => {
+      const i = Math.max(at, j + 1);
+      const list = [...names.slice(0, i), names[j]!, ...names.slice(i)];
+      return { list, first: j, again: i };
+    });
+
+  it('createTopics(), incrementalAlterConfigs() and alterClientQuotas() refuse it, naming both places', async () => {
+    const calls: Array<[string, (names: string[]) => Promise<unknown>]> = [
+      ['createTopics()', (names) => a.createTopics!(names.map((topic) => ({ topic, numPartitions: 1, replicationFactor: 1 })))],
+      ['incrementalAlterConfigs()', (names) => a.incrementalAlterConfigs!(names.map((name) => ({ resource: { type: 'topic', name }, ops: [{ name: 'retention.ms', op: 'set', value: '1' }] })))],
+      // The same entity whatever the order of its keys.
+      ['alterClientQuotas()', (names) => a.alterClientQuotas!(names.map((user, k) => ({ entity: k % 2 === 0 ? { user, 'client-id': 'c' } : { 'client-id': 'c', user }, ops: { producer_byte_rate: 1 } })))],
+    ];
+    for (const [name, call] of calls) {
+      await fc.assert(
+        fc.asyncProperty(withRepeat, async ({ list, first, again }) => {
+          const e = await outcome(() => call(list));
+          expect(e, name).toBeInstanceOf(KafkaConfigError);
+          expect((e as Error).message, name).toContain(`${name}: [${again}] names the same`);
+          expect((e as Error).message, name).toContain(`as [${first}]: list each once, with all its changes in one entry`);
+        }),
+        { numRuns: 20 },
+      );
+    }
+  });
+});
