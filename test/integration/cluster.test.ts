@@ -69,6 +69,7 @@ describe.runIf(process.env.CI === 'true')('under CI', () => {
     expect(kafka.sasl).not.toBeNull();
     expect(kafka.tls).not.toBeNull();
     if (process.env.KAFKA_MATRIX !== '0') expect(kafka.legacy).not.toBeNull();
+    if (process.env.KAFKA_MATRIX !== '0') expect(kafka.zookeeper).not.toBeNull();
     if (process.env.KAFKA_CHAOS !== '0') expect(kafka.chaos).not.toBeNull();
   });
 });

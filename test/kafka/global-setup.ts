@@ -7,6 +7,7 @@ import type { TestProject } from 'vitest/node';
 import { startProxies, serveControls, type LocalChaos } from '../chaos/control.js';
 import { CHAOS_PROXY_OFFSET, SASL_MECHANISMS, SASL_REAUTH_MS, SASL_USERS, startCluster, type Cluster } from './cluster.mjs';
 import { ensureKafka, PrerequisiteError, resolveVersion } from './download.mjs';
+import { startZookeeperKafka } from './zookeeper-broker.mjs';
 
 export interface KafkaTestContext {
   /** Comma-separated host:port list of the PLAINTEXT listeners. */
@@ -23,6 +24,11 @@ export interface KafkaTestContext {
    * protocol sweep runs against both); null with KAFKA_BOOTSTRAP or KAFKA_MATRIX=0.
    */
   legacy: { bootstrap: string; version: string } | null;
+  /**
+   * One broker of Kafka 2.3 with ZooKeeper (test/kafka/zookeeper-broker.mjs),
+   * for what older brokers answer; null with KAFKA_BOOTSTRAP or KAFKA_MATRIX=0.
+   */
+  zookeeper: { bootstrap: string; version: string } | null;
   /**
    * The SASL_PLAINTEXT listeners of the main cluster: their bootstrap list,
    * the users (name → password, valid for PLAIN and both SCRAMs), the
@@ -55,7 +61,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const external = process.env.KAFKA_BOOTSTRAP;
   let cluster: Cluster | null = null;
   let legacy: Cluster | null = null;
-  const ctx: KafkaTestContext = { bootstrap: external ?? '', clusterDir: null, libs: null, version, unavailable: null, legacy: null, sasl: null, tls: null, chaos: null };
+  let zookeeper: { bootstrap: string; version: string; stop: () => Promise<void> } | null = null;
+  const ctx: KafkaTestContext = { bootstrap: external ?? '', clusterDir: null, libs: null, version, unavailable: null, legacy: null, zookeeper: null, sasl: null, tls: null, chaos: null };
   let chaos: { proxies: LocalChaos; control: { close: () => Promise<void> } } | null = null;
   try {
     ctx.libs = ensureKafka(version);
@@ -73,13 +80,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
       const started = await Promise.allSettled([
         startCluster({ nodes, version, basePort: base, listeners: withChaos ? [...LISTENERS, 'CHAOS'] : LISTENERS, ...chaosOpts }),
         matrix ? startCluster({ nodes: 1, version: resolveVersion('3.9'), basePort: base + 100 }) : Promise.resolve(null),
+        matrix ? startZookeeperKafka({ basePort: base + 200 }) : Promise.resolve(null),
       ]);
       cluster = started[0].status === 'fulfilled' ? started[0].value : null;
       legacy = started[1].status === 'fulfilled' ? started[1].value : null;
+      zookeeper = started[2].status === 'fulfilled' ? started[2].value : null;
       for (const s of started) {
         if (s.status === 'rejected') {
           await cluster?.stop();
           await legacy?.stop();
+          await zookeeper?.stop();
           throw s.reason;
         }
       }
@@ -88,11 +98,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
       ctx.sasl = { bootstrap: cluster!.bootstrap('SASL_PLAINTEXT'), users: { ...SASL_USERS }, mechanisms: [...SASL_MECHANISMS], reauthMs: SASL_REAUTH_MS };
       ctx.tls = { bootstrap: cluster!.bootstrap('SSL'), caPem: cluster!.caPem() as string };
       if (legacy) ctx.legacy = { bootstrap: legacy.bootstrap(), version: legacy.state.version };
+      if (zookeeper) ctx.zookeeper = { bootstrap: zookeeper.bootstrap, version: zookeeper.version };
       if (withChaos) {
         const c = cluster!;
         const brokers = c.state.nodes.map((n) => ({ node: n.id, listen: proxyPort(n.id), target: { host: '127.0.0.1', port: n.ports.CHAOS ?? 0 } }));
         const proxies = await startProxies(brokers).catch(async (e: unknown) => {
-          await Promise.all([cluster?.stop(), legacy?.stop()]);
+          await Promise.all([cluster?.stop(), legacy?.stop(), zookeeper?.stop()]);
           throw e;
         });
         const control = await serveControls(proxies);
@@ -110,7 +121,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     console.error(`kafkawire: integration tests skipped: ${ctx.unavailable}`);
   }
   project.provide('kafka', ctx);
-  const stopAll = () => Promise.all([chaos?.control.close(), chaos?.proxies.close(), cluster?.stop(), legacy?.stop()]);
+  const stopAll = () => Promise.all([chaos?.control.close(), chaos?.proxies.close(), cluster?.stop(), legacy?.stop(), zookeeper?.stop()]);
   const onSignal = () => void stopAll().finally(() => process.exit(130));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
