@@ -6,9 +6,9 @@
 // in for the 3.4 ones Kafka 2.3 names (Kafka 2.4+ ships 3.5 itself).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
 import { cacheRoot, javaMajor, PrerequisiteError } from './download.mjs';
 
 export const ZOOKEEPER_KAFKA_VERSION = '2.3.1';
@@ -52,20 +52,27 @@ export function ensureZookeeperKafka(version = ZOOKEEPER_KAFKA_VERSION, log = (/
   return libs;
 }
 
-/** Resolves once something accepts TCP connections on 127.0.0.1:port; rejects at the deadline or when `exited` says the process is gone. */
-async function waitForPort(port, deadline, exited, what) {
-  for (;;) {
-    const ok = await new Promise((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
+/**
+ * Resolves when the process prints a line matching `ready` (its log line for
+ * having started); rejects if it exits first or the startup deadline passes.
+ */
+function waitForLine(proc, ready, deadline, what) {
+  return new Promise((resolve, reject) => {
+    const lines = readline.createInterface({ input: proc.p.stdout });
+    const done = (err) => {
+      clearTimeout(timer);
+      lines.close();
+      proc.p.off('exit', onExit);
+      if (err) reject(err);
+      else resolve();
+    };
+    const onExit = (code, signal) => done(new Error(`${what} exited (${code ?? signal}) before it was ready`));
+    const timer = setTimeout(() => done(new Error(`${what} was not ready within the startup timeout`)), Math.max(0, deadline - Date.now()));
+    lines.on('line', (line) => {
+      if (ready.test(line)) done(null);
     });
-    if (ok) return;
-    const gone = exited();
-    if (gone) throw new Error(`${what} exited before listening on ${port}: ${gone}`);
-    if (Date.now() > deadline) throw new Error(`${what} did not listen on ${port} within the startup timeout`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+    proc.p.once('exit', onExit);
+  });
 }
 
 /**
@@ -80,6 +87,12 @@ export async function startZookeeperKafka({ basePort, version = ZOOKEEPER_KAFKA_
   const port = basePort + 1;
   fs.writeFileSync(path.join(dir, 'log4j.properties'), [
     'log4j.rootLogger=WARN, f',
+    // The two lines that say a process is ready also go to its stdout, where startZookeeperKafka waits for them.
+    'log4j.logger.org.apache.zookeeper.server.NIOServerCnxnFactory=INFO, out',
+    'log4j.logger.kafka.server.KafkaServer=INFO, out',
+    'log4j.appender.out=org.apache.log4j.ConsoleAppender',
+    'log4j.appender.out.layout=org.apache.log4j.PatternLayout',
+    'log4j.appender.out.layout.ConversionPattern=%m%n',
     'log4j.appender.f=org.apache.log4j.FileAppender',
     `log4j.appender.f.File=${path.join(dir, 'server.log')}`,
     'log4j.appender.f.layout=org.apache.log4j.PatternLayout',
@@ -104,10 +117,12 @@ export async function startZookeeperKafka({ basePort, version = ZOOKEEPER_KAFKA_
     '',
   ].join('\n'));
   const java = (main, args, name) => {
-    const out = fs.openSync(path.join(dir, `${name}.out`), 'a');
+    const out = fs.createWriteStream(path.join(dir, `${name}.out`), { flags: 'a' });
     const p = spawn('java', ['-Xmx256m', '-Xss1m', '-Dzookeeper.admin.enableServer=false', `-Dlog4j.configuration=file:${path.join(dir, 'log4j.properties')}`, '-cp', path.join(libs, '*'), main, ...args], {
-      stdio: ['ignore', out, out],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
+    p.stdout.pipe(out);
+    p.stderr.pipe(out);
     let exit = null;
     p.once('exit', (code, signal) => (exit = `exit ${code ?? signal}`));
     return { p, exited: () => exit };
@@ -127,10 +142,10 @@ export async function startZookeeperKafka({ basePort, version = ZOOKEEPER_KAFKA_
     const deadline = Date.now() + startupMs;
     const zk = java('org.apache.zookeeper.server.ZooKeeperServerMain', [String(zkPort), path.join(dir, 'zookeeper')], 'zookeeper');
     procs.push(zk);
-    await waitForPort(zkPort, deadline, zk.exited, `ZooKeeper (logs in ${dir})`);
+    await waitForLine(zk, new RegExp(`binding to port .*:${zkPort}$`), deadline, `ZooKeeper (logs in ${dir})`);
     const kafka = java('kafka.Kafka', [path.join(dir, 'server.properties')], 'kafka');
     procs.push(kafka);
-    await waitForPort(port, deadline, kafka.exited, `Kafka ${version} (logs in ${dir})`);
+    await waitForLine(kafka, /\[KafkaServer id=1\] started/, deadline, `Kafka ${version} (logs in ${dir})`);
   } catch (e) {
     const tail = ['kafka.out', 'zookeeper.out', 'server.log']
       .map((f) => path.join(dir, f))

@@ -1,12 +1,10 @@
 // kafkawire topics list|create|delete|describe
 import type { Admin } from '../../admin/admin.js';
+import { ZERO_UUID } from '../../codec/uuid.js';
 import { keyValues } from '../config.js';
 import { UsageError, type Cli, type Command } from '../cli.js';
 import { EXIT } from '../exit-codes.js';
 import { table } from '../table.js';
-
-/** The id a broker without topic ids (before Kafka 2.8) gives every topic: shown as '-'. */
-const NO_TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
 /** Partition status: leader, replicas, ISR, log start, high watermark and message count. */
 export async function describeTopic(admin: Admin, topic: string) {
@@ -70,7 +68,8 @@ export const topics: Command = {
               cli.printJson(d);
               continue;
             }
-            cli.print(`Topic: ${d.topic}  TopicId: ${d.topicId === NO_TOPIC_ID ? '-' : d.topicId}  Partitions: ${d.partitions.length}  ReplicationFactor: ${d.replicationFactor}  Messages: ${d.messages}`);
+            // A broker before Kafka 2.8 has no topic ids: it gives every topic the all-zero id.
+            cli.print(`Topic: ${d.topic}  TopicId: ${d.topicId === ZERO_UUID ? '-' : d.topicId}  Partitions: ${d.partitions.length}  ReplicationFactor: ${d.replicationFactor}  Messages: ${d.messages}`);
             cli.print(
               table(
                 ['PARTITION', 'LEADER', 'REPLICAS', 'ISR', 'LOG-START', 'HIGH-WATERMARK', 'MESSAGES'],
